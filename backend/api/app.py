@@ -1,0 +1,56 @@
+"""The FastAPI application factory: `uvicorn backend.api.app:create_app --factory`."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+from fastapi import FastAPI
+from fastapi.staticfiles import StaticFiles
+
+from backend.api.errors import install_error_handlers
+from backend.api.middleware import RequestIdMiddleware
+from backend.api.routes import chat_page, conversations, eligibility, health, web_channel
+from backend.components import Components
+from backend.gateway.router import ConversationGateway
+from backend.observability import configure_logging
+from backend.settings import Settings, get_settings
+
+STATIC = Path(__file__).resolve().parents[1] / "web" / "static"
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or get_settings()
+    configure_logging(settings.log_level, settings.log_format, process="backend")
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        components = Components.build(settings)
+        app.state.components = components
+        app.state.gateway = ConversationGateway(
+            components.sessions, components.rasa, settings.rasa_timeout_seconds
+        )
+        try:
+            yield
+        finally:
+            components.close()
+
+    app = FastAPI(
+        title="Credit assistant API",
+        version="0.1.0",
+        description="Chat-first credit: eligibility, conversations and channel webhooks.",
+        lifespan=lifespan,
+    )
+    app.add_middleware(RequestIdMiddleware)
+    install_error_handlers(app)
+    for router in (
+        health.router,
+        eligibility.router,
+        conversations.router,
+        web_channel.router,
+        chat_page.router,
+    ):
+        app.include_router(router)
+    app.mount("/static", StaticFiles(directory=STATIC), name="static")
+    return app

@@ -1,0 +1,117 @@
+"""The conversation router: every inbound message, from any channel, goes through here.
+
+persist (deduplicated on the provider's message id) -> post to Rasa with the conversation id as
+sender -> persist the replies against the message they answer. A redelivered message returns the
+first replies and never reaches Rasa twice; a message Rasa could not take is kept and re-tried
+when the channel redelivers it.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+import structlog
+from sqlalchemy import update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session, sessionmaker
+
+from backend.adapters.db.models import Message
+from backend.adapters.rasa import RasaClient, RasaUnavailable
+from backend.gateway import store
+from backend.gateway.store import INBOUND, ConversationRef
+from channels.messages import BotReply, InboundMessage
+
+log = structlog.get_logger(__name__)
+
+DEFAULT_TENANT = "demo"
+RECEIVED, ANSWERED, FAILED = "received", "answered", "failed"
+
+
+class AssistantUnavailable(RuntimeError):
+    """Rasa did not answer; the message is stored and a redelivery will be processed."""
+
+
+class ConversationGateway:
+    def __init__(self, sessions: sessionmaker[Session], rasa: RasaClient, wait_seconds: float = 30.0) -> None:
+        self._sessions = sessions
+        self._rasa = rasa
+        self._wait_seconds = wait_seconds
+
+    def handle(
+        self, inbound: InboundMessage, request_id: str | None
+    ) -> tuple[ConversationRef, list[BotReply]]:
+        with self._sessions() as session:
+            tenant = store.tenant_by_slug(session, inbound.tenant or DEFAULT_TENANT)
+            conversation = store.get_or_create_conversation(session, tenant, inbound.channel, inbound.sender)
+            session.commit()
+            message_id, earlier = self._record_inbound(session, conversation, inbound, request_id)
+        if earlier is not None:
+            return conversation, earlier
+        metadata: dict[str, Any] = {
+            "request_id": request_id,
+            "tenant": conversation.tenant_slug,
+            "locale": conversation.locale,
+            "currency": conversation.currency,
+            "channel": inbound.channel,
+            **inbound.metadata,
+        }
+        try:
+            replies = self._rasa.send(str(conversation.id), inbound.text, metadata)
+        except RasaUnavailable as exc:
+            log.warning("rasa_unavailable", conversation_id=str(conversation.id), error=str(exc))
+            self._set_status(message_id, FAILED)
+            raise AssistantUnavailable(str(exc)) from exc
+        if not replies:
+            log.warning("bot_silent", conversation_id=str(conversation.id))
+        with self._sessions.begin() as session:
+            store.store_replies(session, conversation.id, message_id, replies, request_id)
+        log.info("turn", conversation_id=str(conversation.id), channel=inbound.channel, replies=len(replies))
+        return conversation, replies
+
+    def _record_inbound(
+        self, session: Session, conversation: ConversationRef, inbound: InboundMessage, request_id: str | None
+    ) -> tuple[int, list[BotReply] | None]:
+        """Store the message; for a duplicate, return the first delivery's replies instead."""
+        if inbound.provider_message_id:
+            earlier = store.find_inbound(session, conversation.id, inbound.provider_message_id)
+            if earlier is not None:
+                return self._settle_duplicate(session, earlier)
+        message = Message(
+            conversation_id=conversation.id,
+            direction=INBOUND,
+            author="customer",
+            text=None if inbound.is_payload else inbound.text,
+            payload=inbound.text if inbound.is_payload else None,
+            provider_message_id=inbound.provider_message_id,
+            status=RECEIVED,
+            request_id=request_id,
+        )
+        session.add(message)
+        try:
+            session.commit()
+        except IntegrityError:
+            session.rollback()
+            assert inbound.provider_message_id is not None
+            earlier = store.find_inbound(session, conversation.id, inbound.provider_message_id)
+            assert earlier is not None
+            return self._settle_duplicate(session, earlier)
+        return message.id, None
+
+    def _settle_duplicate(self, session: Session, earlier: Message) -> tuple[int, list[BotReply] | None]:
+        log.info("duplicate_inbound", message_id=earlier.id, status=earlier.status)
+        if earlier.status == FAILED:
+            # The first delivery never reached the bot: this one takes its place.
+            self._set_status(earlier.id, RECEIVED)
+            return earlier.id, None
+        deadline = time.monotonic() + self._wait_seconds
+        while earlier.status == RECEIVED and time.monotonic() < deadline:
+            time.sleep(0.05)  # the first delivery is still with Rasa
+            session.refresh(earlier)
+        if earlier.status != ANSWERED:
+            raise AssistantUnavailable("the first delivery of this message is still being processed")
+        return earlier.id, store.replies_to(session, earlier.id)
+
+    def _set_status(self, message_id: int, status: str) -> None:
+        with self._sessions.begin() as session:
+            session.execute(update(Message).where(Message.id == message_id).values(status=status))

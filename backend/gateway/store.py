@@ -1,0 +1,144 @@
+"""Conversation and message persistence for the gateway."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from backend.adapters.db.models import Conversation, Customer, Message, Tenant, utcnow
+from channels.messages import BotReply
+
+INBOUND, OUTBOUND = "inbound", "outbound"
+
+
+@dataclass(frozen=True, slots=True)
+class ConversationRef:
+    id: uuid.UUID
+    tenant_slug: str
+    locale: str
+    currency: str
+
+
+class UnknownTenant(LookupError):
+    pass
+
+
+def tenant_by_slug(session: Session, slug: str) -> Tenant:
+    tenant = session.scalar(select(Tenant).where(Tenant.slug == slug))
+    if tenant is None:
+        raise UnknownTenant(slug)
+    return tenant
+
+
+def get_or_create_conversation(
+    session: Session, tenant: Tenant, channel: str, identity: str
+) -> ConversationRef:
+    """One conversation per channel identity; a concurrent first message loses the race and reads."""
+    query = (
+        select(Conversation.id, Customer.locale, Customer.currency)
+        .join(Customer, Customer.id == Conversation.customer_id)
+        .where(
+            Conversation.tenant_id == tenant.id,
+            Conversation.channel == channel,
+            Conversation.channel_identity == identity,
+        )
+    )
+    row = session.execute(query).first()
+    if row is None:
+        try:
+            with session.begin_nested():
+                customer = Customer(
+                    tenant_id=tenant.id, locale=tenant.default_locale, currency=tenant.default_currency
+                )
+                session.add(customer)
+                session.flush()
+                session.add(
+                    Conversation(
+                        tenant_id=tenant.id,
+                        customer_id=customer.id,
+                        channel=channel,
+                        channel_identity=identity,
+                    )
+                )
+        except IntegrityError:
+            pass
+        row = session.execute(query).one()
+    return ConversationRef(id=row.id, tenant_slug=tenant.slug, locale=row.locale, currency=row.currency)
+
+
+def find_inbound(session: Session, conversation_id: uuid.UUID, provider_message_id: str) -> Message | None:
+    return session.scalar(
+        select(Message).where(
+            Message.conversation_id == conversation_id,
+            Message.provider_message_id == provider_message_id,
+            Message.direction == INBOUND,
+        )
+    )
+
+
+def replies_to(session: Session, message_id: int) -> list[BotReply]:
+    rows = session.scalars(select(Message).where(Message.in_reply_to_id == message_id).order_by(Message.id))
+    return [as_reply(row) for row in rows]
+
+
+def as_reply(row: Message) -> BotReply:
+    from channels.messages import Button
+
+    return BotReply(text=row.text, buttons=tuple(Button(**b) for b in row.buttons or ()))
+
+
+def store_replies(
+    session: Session,
+    conversation_id: uuid.UUID,
+    inbound_id: int,
+    replies: list[BotReply],
+    request_id: str | None,
+) -> None:
+    for reply in replies:
+        session.add(
+            Message(
+                conversation_id=conversation_id,
+                direction=OUTBOUND,
+                author="bot",
+                text=reply.text,
+                buttons=[{"title": b.title, "payload": b.payload} for b in reply.buttons] or None,
+                in_reply_to_id=inbound_id,
+                status="delivered",
+                request_id=request_id,
+            )
+        )
+    session.execute(update(Message).where(Message.id == inbound_id).values(status="answered"))
+    session.execute(
+        update(Conversation).where(Conversation.id == conversation_id).values(last_message_at=utcnow())
+    )
+
+
+def transcript(
+    session: Session, conversation_id: uuid.UUID, after: int = 0, limit: int = 200
+) -> list[dict[str, Any]]:
+    rows = session.scalars(
+        select(Message)
+        .where(Message.conversation_id == conversation_id, Message.id > after)
+        .order_by(Message.id)
+        .limit(limit)
+    )
+    return [
+        {
+            "id": row.id,
+            "direction": row.direction,
+            "author": row.author,
+            "text": row.text,
+            "payload": row.payload,
+            "buttons": row.buttons or [],
+            "status": row.status,
+            "in_reply_to": row.in_reply_to_id,
+            "request_id": row.request_id,
+            "created_at": row.created_at.isoformat(),
+        }
+        for row in rows
+    ]

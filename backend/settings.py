@@ -1,0 +1,70 @@
+"""Process settings, read from the environment (and an optional `.env` file).
+
+Every name here is documented in the README's configuration table. Nothing in this module opens
+a connection: it only describes where things are.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+VAR_DIR = REPO_ROOT / "var"
+
+
+class Settings(BaseSettings):
+    """What a backend, worker or launcher process needs to know about its surroundings."""
+
+    model_config = SettingsConfigDict(env_file=".env", extra="ignore")
+
+    database_url: str = Field(
+        default=f"sqlite:///{VAR_DIR / 'app.db'}",
+        description="SQLAlchemy URL of the application database (SQLite under var/ by default).",
+    )
+    rasa_tracker_database_url: str | None = Field(
+        default=None,
+        description="Database for Rasa's tracker store; derived from DATABASE_URL when unset "
+        "(a sibling database named <db>_rasa, or var/rasa_tracker.db for SQLite).",
+    )
+    redis_url: str | None = Field(
+        default=None,
+        description="Redis URL (Celery broker, Rasa lock store). Unset: in-process tasks.",
+    )
+    rasa_url: str = Field(default="http://127.0.0.1:5005", description="Rasa HTTP server.")
+    actions_url: str = Field(
+        default="http://127.0.0.1:5055/webhook", description="Action server webhook (for Rasa)."
+    )
+    backend_url: str = Field(
+        default="http://127.0.0.1:8000", description="Where the action server reaches the backend."
+    )
+    public_base_url: str = Field(
+        default="http://127.0.0.1:8000",
+        description="The backend's public URL (webhook signatures are computed against it).",
+    )
+    port: int = Field(default=8000, description="Port the backend listens on.")
+    demo_tenant_api_key: str | None = Field(
+        default=None, description="API key of the seeded demo tenant; generated when unset."
+    )
+    service_api_key: str | None = Field(
+        default=None,
+        description="Key the action server uses to call /v1 on behalf of a conversation's tenant.",
+    )
+    default_locale: str = Field(default="en_NG", description="Locale of a new customer.")
+    default_currency: str = Field(default="NGN", description="Currency of a new customer.")
+    log_level: str = Field(default="INFO")
+    log_format: str = Field(default="json", description="json (default) or console.")
+    rasa_timeout_seconds: float = Field(default=30.0, description="Time allowed for one Rasa turn.")
+
+    @property
+    def embedded(self) -> bool:
+        """True when no Redis is configured: Celery runs tasks in-process."""
+        return not self.redis_url
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()

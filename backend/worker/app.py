@@ -1,0 +1,55 @@
+"""The Celery application: Redis as broker in production, in-process tasks in the embedded default.
+
+With no REDIS_URL, tasks sent by the backend run eagerly in the sending process and the worker
+process still runs beat (periodic sweeps) over a filesystem broker under var/, so `make run` needs
+no broker at all."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from celery import Celery, signals
+
+from backend.observability import configure_logging
+from backend.settings import VAR_DIR, Settings, get_settings
+
+
+def make_celery(settings: Settings) -> Celery:
+    app = Celery("credit_assistant", include=["backend.worker.tasks"])
+    if settings.redis_url:
+        app.conf.broker_url = settings.redis_url
+        app.conf.result_backend = settings.redis_url
+    else:
+        queue = VAR_DIR / "celery" / "queue"
+        (VAR_DIR / "celery" / "processed").mkdir(parents=True, exist_ok=True)
+        queue.mkdir(parents=True, exist_ok=True)
+        app.conf.broker_url = "filesystem://"
+        app.conf.broker_transport_options = {
+            "data_folder_in": str(queue),
+            "data_folder_out": str(queue),
+            "processed_folder": str(VAR_DIR / "celery" / "processed"),
+        }
+        app.conf.task_always_eager = True
+        app.conf.task_eager_propagates = True
+    app.conf.update(
+        task_acks_late=True,  # a task lost with its worker is redelivered; tasks are idempotent
+        task_reject_on_worker_lost=True,
+        worker_prefetch_multiplier=1,
+        task_serializer="json",
+        accept_content=["json"],
+        beat_schedule_filename=str(VAR_DIR / "celerybeat-schedule"),
+        beat_schedule={
+            "resend-stale-outbound": {"task": "outbound.resend_stale", "schedule": timedelta(minutes=1)},
+        },
+        broker_connection_retry_on_startup=True,
+    )
+    return app
+
+
+celery_app = make_celery(get_settings())
+
+
+@signals.setup_logging.connect
+def _configure_worker_logging(**_: object) -> None:
+    settings = get_settings()
+    configure_logging(settings.log_level, settings.log_format, process="worker")

@@ -1,0 +1,55 @@
+"""Channel-neutral message shapes: what every adapter parses into and renders from."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+
+class InvalidInbound(ValueError):
+    """A request a channel cannot turn into a message; the webhook answers 4xx with this text."""
+
+
+@dataclass(frozen=True, slots=True)
+class Button:
+    title: str
+    payload: str
+
+
+@dataclass(frozen=True, slots=True)
+class InboundMessage:
+    """One thing a customer said or tapped, normalised across channels.
+
+    `text` is what Rasa receives: the typed text, or a button's payload (`/intent{...}`)."""
+
+    channel: str
+    sender: str
+    text: str
+    is_payload: bool = False
+    provider_message_id: str | None = None
+    tenant: str | None = None
+    metadata: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class BotReply:
+    """One message of the bot's answer, before a channel renders it."""
+
+    text: str | None
+    buttons: tuple[Button, ...] = ()
+    image: str | None = None
+    custom: dict[str, Any] | None = None
+
+    @classmethod
+    def from_rasa(cls, message: dict[str, Any]) -> BotReply:
+        """Rasa's REST channel answers with dicts of text, buttons, image and custom."""
+        buttons = tuple(
+            Button(title=str(b.get("title", "")), payload=str(b.get("payload", "")))
+            for b in message.get("buttons") or []
+        )
+        return cls(
+            text=message.get("text"),
+            buttons=buttons,
+            image=message.get("image"),
+            custom=message.get("custom"),
+        )
