@@ -21,13 +21,15 @@ def make_celery(settings: Settings) -> Celery:
         app.conf.result_backend = settings.redis_url
     else:
         queue = VAR_DIR / "celery" / "queue"
-        (VAR_DIR / "celery" / "processed").mkdir(parents=True, exist_ok=True)
+        for folder in ("processed", "control"):
+            (VAR_DIR / "celery" / folder).mkdir(parents=True, exist_ok=True)
         queue.mkdir(parents=True, exist_ok=True)
         app.conf.broker_url = "filesystem://"
         app.conf.broker_transport_options = {
             "data_folder_in": str(queue),
             "data_folder_out": str(queue),
             "processed_folder": str(VAR_DIR / "celery" / "processed"),
+            "control_folder": str(VAR_DIR / "celery" / "control"),
         }
         app.conf.task_always_eager = True
         app.conf.task_eager_propagates = True
