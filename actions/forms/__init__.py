@@ -1,0 +1,1 @@
+"""One form validator module per journey."""
