@@ -20,12 +20,16 @@ from backend.adapters.db.models import Message
 from backend.adapters.rasa import RasaClient, RasaUnavailable
 from backend.gateway import store
 from backend.gateway.store import INBOUND, ConversationRef
-from channels.messages import BotReply, InboundMessage
+from channels.messages import BotReply, Button, InboundMessage
 
 log = structlog.get_logger(__name__)
 
 DEFAULT_TENANT = "demo"
 RECEIVED, ANSWERED, FAILED = "received", "answered", "failed"
+SILENCE_APOLOGY = BotReply(
+    text="Sorry, I'm having trouble right now. Please try again in a moment.",
+    buttons=(Button("Start again", "/greet"),),
+)
 
 
 class AssistantUnavailable(RuntimeError):
@@ -63,7 +67,10 @@ class ConversationGateway:
             self._set_status(message_id, FAILED)
             raise AssistantUnavailable(str(exc)) from exc
         if not replies:
+            # Rasa answers with nothing when an action failed (action server down, an exception in
+            # an action): the customer must never be left in silence.
             log.warning("bot_silent", conversation_id=str(conversation.id))
+            replies = [SILENCE_APOLOGY]
         with self._sessions.begin() as session:
             store.store_replies(session, conversation.id, message_id, replies, request_id)
         log.info("turn", conversation_id=str(conversation.id), channel=inbound.channel, replies=len(replies))

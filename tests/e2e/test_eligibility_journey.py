@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import signal
 import uuid
 
 import httpx
@@ -142,7 +143,7 @@ def test_backend_down_gives_the_graceful_reply(stack):
     """With the backend stopped, Rasa and the action server answer the customer kindly."""
     sender = f"e2e-down-{uuid.uuid4().hex}"
     metadata = {"tenant": "demo", "currency": "NGN", "locale": "en_NG", "request_id": uuid.uuid4().hex}
-    stack.processes["backend"].signal_group(__import__("signal").SIGTERM)
+    stack.processes["backend"].signal_group(signal.SIGTERM)
     stack.processes["backend"].popen.wait(timeout=30)
     try:
         with httpx.Client(base_url=stack.rasa_url, timeout=60, trust_env=False) as rasa:
@@ -158,3 +159,18 @@ def test_backend_down_gives_the_graceful_reply(stack):
         del stack.processes["backend"]
         stack.start(["backend"])
         stack.wait_ready(timeout=60, names=["backend"])
+
+
+def test_action_server_down_is_never_silence(stack, backend):
+    """Rasa answers nothing when its action server is unreachable; the gateway apologises instead."""
+    stack.processes["actions"].signal_group(signal.SIGTERM)
+    stack.processes["actions"].popen.wait(timeout=30)
+    try:
+        chat = Chat(backend)
+        reply = chat.say("check how much I can borrow")
+        assert "trouble" in texts(reply).lower(), reply
+        assert buttons(reply), "the apology offers a way back in"
+    finally:
+        del stack.processes["actions"]
+        stack.start(["actions"])
+        stack.wait_ready(timeout=60, names=["actions"])
