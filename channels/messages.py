@@ -28,6 +28,7 @@ class InboundMessage:
     is_payload: bool = False
     provider_message_id: str | None = None
     tenant: str | None = None
+    display_text: str | None = None  # a tapped button's title: what the customer saw themselves send
     metadata: dict[str, Any] = field(default_factory=dict)
 
 

@@ -9,6 +9,7 @@ from channels.messages import BotReply, InboundMessage, InvalidInbound
 
 CHANNEL = "web"
 MAX_TEXT = 4096
+MAX_TITLE = 200
 SESSION_ID = re.compile(r"^[A-Za-z0-9_.:-]{8,128}$")
 CLIENT_MESSAGE_ID = re.compile(r"^[A-Za-z0-9_.:-]{1,128}$")
 # A payload is Rasa's intent syntax: "/intent" optionally followed by JSON entities.
@@ -31,6 +32,9 @@ def parse(body: dict[str, Any]) -> InboundMessage:
     tenant = body.get("tenant")
     if tenant is not None and not isinstance(tenant, str):
         raise InvalidInbound("tenant must be a string")
+    title = body.get("title")
+    if title is not None and (not isinstance(title, str) or len(title) > MAX_TITLE):
+        raise InvalidInbound(f"title must be a string of at most {MAX_TITLE} characters")
     if payload is not None:
         if not isinstance(payload, str) or not PAYLOAD.match(payload) or len(payload) > MAX_TEXT:
             raise InvalidInbound('payload must look like "/intent" or "/intent{...}"')
@@ -48,6 +52,7 @@ def parse(body: dict[str, Any]) -> InboundMessage:
         is_payload=is_payload,
         provider_message_id=message_id,
         tenant=tenant,
+        display_text=title if is_payload else None,
     )
 
 

@@ -88,7 +88,7 @@ class ConversationGateway:
             conversation_id=conversation.id,
             direction=INBOUND,
             author="customer",
-            text=None if inbound.is_payload else inbound.text,
+            text=inbound.display_text if inbound.is_payload else inbound.text,
             payload=inbound.text if inbound.is_payload else None,
             provider_message_id=inbound.provider_message_id,
             status=RECEIVED,

@@ -11,9 +11,16 @@ def test_text_message_is_stripped_and_keeps_the_client_message_id():
     assert not inbound.is_payload
 
 
-def test_payload_is_passed_to_rasa_verbatim():
-    inbound = web.parse({"session_id": "web-12345678", "payload": '/choose{"business_type": "retail"}'})
+def test_payload_is_passed_to_rasa_verbatim_and_keeps_the_button_title_for_the_transcript():
+    inbound = web.parse(
+        {
+            "session_id": "web-12345678",
+            "payload": '/choose{"business_type": "retail"}',
+            "title": "Retail/shop",
+        }
+    )
     assert inbound.is_payload and inbound.text == '/choose{"business_type": "retail"}'
+    assert inbound.display_text == "Retail/shop"
 
 
 @pytest.mark.parametrize(
@@ -29,6 +36,7 @@ def test_payload_is_passed_to_rasa_verbatim():
         {"session_id": "web-12345678", "text": 5},
         {"session_id": "web-12345678", "text": "hi", "message_id": "has spaces"},
         {"session_id": "web 12345678", "text": "hi"},
+        {"session_id": "web-12345678", "payload": "/greet", "title": "x" * 300},
     ],
 )
 def test_malformed_requests_are_refused_with_a_reason(body):

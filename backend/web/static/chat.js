@@ -28,7 +28,7 @@
         const btn = document.createElement("button");
         btn.type = "button";
         btn.textContent = b.title;
-        btn.addEventListener("click", () => send({ payload: b.payload }, b.title));
+        btn.addEventListener("click", () => send({ payload: b.payload, title: b.title }, b.title));
         group.appendChild(btn);
       }
       li.appendChild(group);
