@@ -83,9 +83,25 @@ class RequestContext:
     request_id: str | None = None
 
 
+_POOLS: dict[str, httpx.AsyncClient] = {}
+
+
+def _pooled(base_url: str) -> httpx.AsyncClient:
+    """One keep-alive pool per backend URL for the action server's lifetime, made on first use.
+
+    Building an httpx client loads a TLS context (tens of milliseconds) and a new connection costs
+    a handshake: per call, that was most of the action's own latency."""
+    client = _POOLS.get(base_url)
+    if client is None or client.is_closed:
+        client = _POOLS[base_url] = httpx.AsyncClient(
+            base_url=base_url, timeout=TIMEOUT, limits=httpx.Limits(max_keepalive_connections=20)
+        )
+    return client
+
+
 class BackendClient:
-    """Async client for ``/v1``. One instance per call site is fine: it holds no connection pool
-    open between calls, so nothing connects at import time and a dead backend leaks nothing."""
+    """Async client for ``/v1``. Instances are cheap: they share the process's connection pool
+    (nothing connects at import time); an injected transport gets a client of its own."""
 
     def __init__(
         self,
@@ -110,26 +126,37 @@ class BackendClient:
 
     async def _post(self, path: str, body: dict[str, Any], ctx: RequestContext) -> dict[str, Any]:
         """POST with retries on connection failures only; errors become typed exceptions."""
-        async with httpx.AsyncClient(
-            base_url=self.base_url, timeout=TIMEOUT, transport=self._transport
-        ) as client:
-            try:
-                async for attempt in AsyncRetrying(
-                    retry=retry_if_exception_type(httpx.ConnectError),
-                    stop=stop_after_attempt(CONNECT_ATTEMPTS),
-                    wait=wait_exponential(multiplier=0.2, max=1.0),
-                    reraise=True,
-                ):
-                    with attempt:
-                        response = await client.post(path, json=body, headers=self._headers(ctx))
-            except httpx.TransportError as exc:  # connect errors after retries, timeouts, resets
-                raise BackendUnavailable(f"{type(exc).__name__} calling {path}") from exc
+        if self._transport is not None:
+            async with httpx.AsyncClient(
+                base_url=self.base_url, timeout=TIMEOUT, transport=self._transport
+            ) as client:
+                response = await self._send(client, path, body, ctx)
+        else:
+            response = await self._send(_pooled(self.base_url), path, body, ctx)
         if response.status_code >= 400:
             raise BackendProblem(_problem_of(response))
         try:
             return response.json()
         except ValueError as exc:
             raise BackendProblem(Problem(response.status_code, "Response is not JSON")) from exc
+
+    async def _send(
+        self, client: httpx.AsyncClient, path: str, body: dict[str, Any], ctx: RequestContext
+    ) -> httpx.Response:
+        """Retry only when the connection could not be made: a request that reached the backend
+        may have had its effect, and the Idempotency-Key makes the caller's retry safe instead."""
+        try:
+            async for attempt in AsyncRetrying(
+                retry=retry_if_exception_type(httpx.ConnectError),
+                stop=stop_after_attempt(CONNECT_ATTEMPTS),
+                wait=wait_exponential(multiplier=0.2, max=1.0),
+                reraise=True,
+            ):
+                with attempt:
+                    response = await client.post(path, json=body, headers=self._headers(ctx))
+        except httpx.TransportError as exc:  # connect errors after retries, timeouts, resets
+            raise BackendUnavailable(f"{type(exc).__name__} calling {path}") from exc
+        return response
 
     async def check_eligibility(
         self,

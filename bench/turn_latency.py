@@ -21,6 +21,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import math
+import statistics
 import sys
 import tempfile
 import time
@@ -44,6 +45,7 @@ Send = Callable[[httpx.AsyncClient, str, str], Awaitable[list[dict]]]
 @dataclass
 class Result:
     latencies: list[float] = field(default_factory=list)
+    by_turn: dict[str, list[float]] = field(default_factory=dict)
     errors: list[str] = field(default_factory=list)
     empty_replies: int = 0
     wall_seconds: float = 0.0
@@ -91,7 +93,9 @@ async def conversation(client: httpx.AsyncClient, send: Send, turns: tuple[str, 
         except httpx.HTTPError as exc:
             result.errors.append(f"{text!r}: {type(exc).__name__} {exc}")
             return  # the rest of this conversation would measure a broken state
-        result.latencies.append(time.perf_counter() - started)
+        elapsed = time.perf_counter() - started
+        result.latencies.append(elapsed)
+        result.by_turn.setdefault(text, []).append(elapsed)
         if not replies:
             result.empty_replies += 1
 
@@ -144,6 +148,17 @@ async def bench(backend_url: str, rasa_url: str, sequential: int, concurrent: in
         p50, p95 = a.percentile(50) / b.percentile(50), a.percentile(95) / b.percentile(95)
         print(f"  {phase:<20} {p50:>7.2f} {p95:>7.2f} {a.turns_per_second / b.turns_per_second:>9.2f}")
     print("(a) includes a turn whose action calls the backend's /v1; (b) has none.")
+    print("\nsequential p50 per turn, ms (the same turn through both paths shows the gateway's cost)")
+    a_turns, b_turns = (
+        results[("(a) backend", "sequential")].by_turn,
+        results[("(b) rasa", "sequential")].by_turn,
+    )
+    for text in dict.fromkeys((*BACKEND_TURNS, *RASA_TURNS)):
+        cells = [
+            f"{statistics.median(t[text]) * 1000:>8.0f}" if text in t else f"{'-':>8}"
+            for t in (a_turns, b_turns)
+        ]
+        print(f"  {text!r:<32} (a){cells[0]}  (b){cells[1]}")
     errors = [(key, error) for key, result in results.items() for error in result.errors]
     for (mode, phase), error in errors[:10]:
         print(f"error in {mode} {phase}: {error}")
