@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import signal
 import uuid
+from pathlib import Path
 
 import httpx
 import pytest
@@ -37,6 +38,10 @@ class Chat:
         data = response.json()
         self.conversation_id = data["conversation_id"]
         return data["messages"]
+
+
+def json_lines(path: Path) -> list[dict]:
+    return [json.loads(line) for line in path.read_text().splitlines() if line.startswith("{")]
 
 
 def texts(messages: list[dict]) -> str:
@@ -83,11 +88,15 @@ def test_greeting_to_limit_and_the_stored_transcript(backend, db, stack):
 
     # The request id of the revenue message reached the backend through Rasa and the action server.
     revenue_request = next(m["request_id"] for m in messages if m["text"] == "₦1.2m")
-    backend_log = (stack.log_dir / "backend.log").read_text()
-    lines = [json.loads(line) for line in backend_log.splitlines() if line.startswith("{")]
+    backend_lines = json_lines(stack.log_dir / "backend.log")
     assert any(
-        line.get("path") == "/v1/eligibility" and line.get("request_id") == revenue_request for line in lines
+        line.get("path") == "/v1/eligibility" and line.get("request_id") == revenue_request
+        for line in backend_lines
     ), "the eligibility call did not carry the message's request id"
+    assert any(
+        line.get("process") == "actions" and line.get("request_id") == revenue_request
+        for line in json_lines(stack.log_dir / "actions.log")
+    ), "the action server did not log the message's request id"
 
 
 def test_a_retried_message_is_answered_once_with_the_first_replies(backend, db):
