@@ -102,3 +102,54 @@ def test_malformed_web_message_is_a_422_problem(client):
 def test_transcript_of_another_tenants_conversation_is_not_found(client):
     response = client.get(f"/v1/conversations/{uuid.uuid4()}/messages", headers=DEMO_AUTH)
     assert response.status_code == 404
+
+
+def leave_claim(db, key: str, age: str) -> None:
+    """A claim as a request in flight (or a crashed process) leaves it."""
+    from backend.api.idempotency import IN_FLIGHT, fingerprint
+    from backend.api.routes.eligibility import EligibilityIn
+
+    request = EligibilityIn.model_validate(BODY).model_dump(mode="json")
+    tenant_id = db.execute(text("SELECT id FROM tenants WHERE slug = 'demo'")).scalar_one()
+    db.execute(
+        text(
+            "INSERT INTO idempotency_records (id, tenant_id, key, request_fingerprint, status_code,"
+            f" response_body, created_at) VALUES (:id, :t, :k, :f, :s, '{{}}', now() - interval '{age}')"
+        ),
+        {"id": uuid.uuid4(), "t": tenant_id, "k": key, "f": fingerprint(request), "s": IN_FLIGHT},
+    )
+    db.commit()
+
+
+def test_a_request_still_in_flight_with_the_same_key_is_a_409(client, db):
+    key = f"inflight-{uuid.uuid4()}"
+    leave_claim(db, key, "1 second")
+    response = client.post("/v1/eligibility", json=BODY, headers={**DEMO_AUTH, "Idempotency-Key": key})
+    assert response.status_code == 409
+    assert response.json()["type"].endswith("/idempotency-key-in-flight")
+
+
+def test_an_abandoned_claim_is_taken_over(client, db):
+    key = f"abandoned-{uuid.uuid4()}"
+    leave_claim(db, key, "10 minutes")
+    response = client.post("/v1/eligibility", json=BODY, headers={**DEMO_AUTH, "Idempotency-Key": key})
+    assert response.status_code == 200
+    assert response.json()["limit"]["amount_minor"] == 360_000_000
+
+
+def test_concurrent_requests_with_one_key_run_the_operation_once(client, db):
+    from concurrent.futures import ThreadPoolExecutor
+
+    key = f"race-{uuid.uuid4()}"
+    before = db.execute(text("SELECT count(*) FROM eligibility_checks")).scalar()
+
+    def post(_: int) -> int:
+        return client.post(
+            "/v1/eligibility", json=BODY, headers={**DEMO_AUTH, "Idempotency-Key": key}
+        ).status_code
+
+    with ThreadPoolExecutor(max_workers=10) as pool:
+        statuses = list(pool.map(post, range(10)))
+    assert set(statuses) <= {200, 409} and 200 in statuses
+    db.commit()
+    assert db.execute(text("SELECT count(*) FROM eligibility_checks")).scalar() == before + 1
