@@ -11,7 +11,7 @@ from fastapi.staticfiles import StaticFiles
 
 from backend.api.errors import install_error_handlers
 from backend.api.middleware import RequestIdMiddleware
-from backend.api.routes import chat_page, conversations, eligibility, health, web_channel
+from backend.api.routes import calculators, chat_page, conversations, eligibility, health, web_channel
 from backend.components import Components
 from backend.gateway.router import ConversationGateway
 from backend.observability import configure_logging
@@ -47,6 +47,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     for router in (
         health.router,
         eligibility.router,
+        calculators.router,
         conversations.router,
         web_channel.router,
         chat_page.router,
