@@ -16,6 +16,22 @@ TABLES = {
     "outbox",
     "eligibility_checks",
     "idempotency_records",
+    "ledger_accounts",
+    "ledger_entries",
+    "ledger_postings",
+    "audit_log",
+    "audit_heads",
+    "business_profiles",
+    "products",
+    "lenders",
+    "credit_applications",
+    "decisions",
+    "offers",
+    "agreements",
+    "loans",
+    "instalments",
+    "disbursements",
+    "payments",
 }
 
 

@@ -5,10 +5,10 @@ from __future__ import annotations
 from alembic import context
 
 from backend.adapters.db.engine import build_engine
-from backend.adapters.db.models import Base
+from backend.adapters.db.schema import metadata
 
 config = context.config
-target_metadata = Base.metadata
+target_metadata = metadata
 
 
 def run_migrations_offline() -> None:

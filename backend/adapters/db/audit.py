@@ -1,0 +1,152 @@
+"""The append-only audit log, hash-chained per tenant.
+
+Each row's hash covers its content and the previous row's hash, so removing or editing any row
+breaks every hash after it: `verify_chain` finds the first broken link. Appends take the tenant's
+chain head row lock, which serialises them per tenant for exactly as long as the business
+transaction that writes them (an audit row commits with the state change it records, or not at
+all). On PostgreSQL a trigger also refuses UPDATE and DELETE.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import JSON, BigInteger, ForeignKey, Integer, String, UniqueConstraint, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Mapped, Session, mapped_column
+
+from backend.adapters.db.models import Base, utcnow
+
+GENESIS = "0" * 64
+
+
+class AuditEntry(Base):
+    __tablename__ = "audit_log"
+    __table_args__ = (UniqueConstraint("tenant_id", "seq"),)
+
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    tenant_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("tenants.id", ondelete="RESTRICT"))
+    seq: Mapped[int] = mapped_column(BigInteger)
+    actor: Mapped[str] = mapped_column(String(128))
+    action: Mapped[str] = mapped_column(String(64))
+    subject_type: Mapped[str] = mapped_column(String(32))
+    subject_id: Mapped[str] = mapped_column(String(64))
+    data: Mapped[dict[str, Any]] = mapped_column(JSON)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    prev_hash: Mapped[str] = mapped_column(String(64))
+    hash: Mapped[str] = mapped_column(String(64))
+
+
+class AuditHead(Base):
+    """The newest link of each tenant's chain: the row appends lock and advance."""
+
+    __tablename__ = "audit_heads"
+
+    tenant_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("tenants.id", ondelete="RESTRICT"), primary_key=True
+    )
+    seq: Mapped[int] = mapped_column(BigInteger)
+    hash: Mapped[str] = mapped_column(String(64))
+
+
+def link_hash(prev_hash: str, seq: int, tenant_id: uuid.UUID, fields: dict[str, Any]) -> str:
+    """SHA-256 over the previous hash and a canonical JSON of the row (sorted keys, no spaces)."""
+    canonical = json.dumps(
+        {"prev": prev_hash, "seq": seq, "tenant": str(tenant_id), **fields},
+        sort_keys=True,
+        separators=(",", ":"),
+        default=str,
+    )
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def _fields(
+    actor: str, action: str, subject_type: str, subject_id: str, data: dict[str, Any], at: datetime
+) -> dict[str, Any]:
+    return {
+        "actor": actor,
+        "action": action,
+        "subject_type": subject_type,
+        "subject_id": subject_id,
+        "data": data,
+        # UTC, naive: PostgreSQL hands back the session's time zone, SQLite no zone at all.
+        "created_at": (at.astimezone(UTC) if at.tzinfo else at)
+        .replace(tzinfo=None)
+        .isoformat(timespec="microseconds"),
+    }
+
+
+def append(
+    session: Session,
+    tenant_id: uuid.UUID,
+    *,
+    actor: str,
+    action: str,
+    subject_type: str,
+    subject_id: str,
+    data: dict[str, Any] | None = None,
+) -> AuditEntry:
+    """Add the next link in the caller's transaction (the caller commits)."""
+    head = session.scalar(select(AuditHead).where(AuditHead.tenant_id == tenant_id).with_for_update())
+    if head is None:
+        try:
+            with session.begin_nested():
+                session.add(AuditHead(tenant_id=tenant_id, seq=0, hash=GENESIS))
+        except IntegrityError:
+            pass  # another transaction started this tenant's chain first: wait for its lock below
+        head = session.scalar(select(AuditHead).where(AuditHead.tenant_id == tenant_id).with_for_update())
+        assert head is not None
+    at = utcnow()
+    payload = data or {}
+    seq = head.seq + 1
+    digest = link_hash(
+        head.hash, seq, tenant_id, _fields(actor, action, subject_type, subject_id, payload, at)
+    )
+    entry = AuditEntry(
+        tenant_id=tenant_id,
+        seq=seq,
+        actor=actor,
+        action=action,
+        subject_type=subject_type,
+        subject_id=subject_id,
+        data=payload,
+        created_at=at,
+        prev_hash=head.hash,
+        hash=digest,
+    )
+    session.add(entry)
+    head.seq, head.hash = seq, digest
+    session.flush()
+    return entry
+
+
+@dataclass(frozen=True, slots=True)
+class ChainCheck:
+    ok: bool
+    rows: int
+    first_broken_seq: int | None = None
+
+
+def verify_chain(session: Session, tenant_id: uuid.UUID) -> ChainCheck:
+    """Recompute every link; report the first row whose hash or predecessor does not match."""
+    prev, expected_seq, rows = GENESIS, 1, 0
+    for row in session.scalars(
+        select(AuditEntry).where(AuditEntry.tenant_id == tenant_id).order_by(AuditEntry.seq)
+    ):
+        fields = _fields(row.actor, row.action, row.subject_type, row.subject_id, row.data, row.created_at)
+        if (
+            row.seq != expected_seq
+            or row.prev_hash != prev
+            or row.hash != link_hash(prev, row.seq, tenant_id, fields)
+        ):
+            return ChainCheck(False, rows, row.seq if row.seq == expected_seq else expected_seq)
+        prev, expected_seq, rows = row.hash, expected_seq + 1, rows + 1
+    head = session.scalar(select(AuditHead).where(AuditHead.tenant_id == tenant_id))
+    if head is not None and (head.seq != rows or head.hash != prev):
+        return ChainCheck(False, rows, rows + 1)  # rows cut from the end of the chain
+    return ChainCheck(True, rows)

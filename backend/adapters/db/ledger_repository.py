@@ -1,0 +1,208 @@
+"""The ledger on SQL: posts domain journal entries, idempotently, inside the caller's transaction.
+
+`SqlLedger` never commits: the use case's unit of work commits the loan change, its audit record and
+its postings together, and PostgreSQL checks at that commit that every entry balances.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from backend.adapters.db.ledger_models import LedgerAccount, LedgerEntry, LedgerPosting
+from backend.lending.ledger import (
+    AccountKind,
+    AccountRef,
+    AlreadyReversed,
+    EntryKind,
+    JournalEntry,
+    LedgerError,
+    Posting,
+    TransferIdConflict,
+    UnknownEntry,
+    same_postings,
+)
+from backend.lending.money import Money
+
+
+@dataclass(frozen=True, slots=True)
+class PostedEntry:
+    """An entry as stored. `replayed` tells a retry (nothing new was posted) from a first post."""
+
+    id: uuid.UUID
+    entry: JournalEntry
+    created_at: datetime
+    replayed: bool = field(default=False, compare=False)
+
+
+class SqlLedger:
+    """Ledger repository over a Session that belongs to the caller (it flushes, never commits)."""
+
+    def __init__(self, session: Session) -> None:
+        self._session = session
+
+    def post(self, entry: JournalEntry, tenant_id: uuid.UUID) -> PostedEntry:
+        """Store `entry`, or return the entry first posted under its transfer id.
+
+        Like a TigerBeetle transfer id, a retry posts nothing and returns the first result; reusing
+        the id for different postings raises TransferIdConflict. Two requests racing with one id
+        both insert: the unique (tenant, transfer_id) index makes the second wait for the first and
+        then fail, which a SAVEPOINT turns into "read the winner's entry" without spoiling the
+        caller's transaction."""
+        if entry.tenant_id != tenant_id:
+            raise LedgerError("the entry's accounts belong to another tenant")
+        if (first := self._entry_row(tenant_id, entry.transfer_id)) is not None:
+            return self._replay(first, entry)
+        row = LedgerEntry(
+            id=uuid.uuid4(),
+            tenant_id=tenant_id,
+            transfer_id=entry.transfer_id,
+            kind=entry.kind.value,
+            effective_date=entry.effective_date,
+            memo=entry.memo,
+            reverses_entry_id=self._reversed_id(tenant_id, entry),
+        )
+        try:
+            with self._session.begin_nested():
+                self._session.add(row)
+                self._session.flush()
+        except IntegrityError:
+            if (first := self._entry_row(tenant_id, entry.transfer_id)) is not None:
+                return self._replay(first, entry)
+            if entry.reverses is not None:
+                raise AlreadyReversed(entry.reverses) from None
+            raise
+        # Sorted so that two transactions creating the same new accounts take their locks in the
+        # same order and cannot deadlock.
+        refs = sorted({p.account for p in entry.postings}, key=_ref_key)
+        account_ids = {ref: self._account_id(ref) for ref in refs}
+        self._session.add_all(
+            LedgerPosting(
+                entry_id=row.id,
+                account_id=account_ids[p.account],
+                amount_minor=p.amount.minor,
+                currency=p.amount.currency,
+            )
+            for p in entry.postings
+        )
+        self._session.flush()
+        return PostedEntry(row.id, entry, _utc(row.created_at))
+
+    def entries_for_loan(self, tenant_id: uuid.UUID, loan_id: uuid.UUID) -> list[PostedEntry]:
+        """Every entry touching one of the loan's accounts, oldest first (its statement)."""
+        touching = (
+            select(LedgerPosting.entry_id)
+            .join(LedgerAccount, LedgerAccount.id == LedgerPosting.account_id)
+            .where(LedgerAccount.tenant_id == tenant_id, LedgerAccount.loan_id == loan_id)
+        )
+        rows = self._session.scalars(
+            select(LedgerEntry)
+            .where(LedgerEntry.tenant_id == tenant_id, LedgerEntry.id.in_(touching))
+            .order_by(LedgerEntry.effective_date, LedgerEntry.created_at, LedgerEntry.id)
+        )
+        return [PostedEntry(row.id, self._to_domain(row), _utc(row.created_at)) for row in rows]
+
+    def balance(self, account: AccountRef) -> Money:
+        """Sum of the account's postings: positive is a debit balance, negative a credit balance."""
+        total = self._session.scalar(
+            select(func.coalesce(func.sum(LedgerPosting.amount_minor), 0))
+            .join(LedgerAccount, LedgerAccount.id == LedgerPosting.account_id)
+            .where(*_matches(account))
+        )
+        return Money(int(total or 0), account.currency)
+
+    def trial_balance(self, tenant_id: uuid.UUID) -> dict[tuple[AccountKind, str], Money]:
+        """Totals per account kind and currency over all loans; each currency sums to zero."""
+        rows = self._session.execute(
+            select(LedgerAccount.kind, LedgerPosting.currency, func.sum(LedgerPosting.amount_minor))
+            .join(LedgerAccount, LedgerAccount.id == LedgerPosting.account_id)
+            .where(LedgerAccount.tenant_id == tenant_id)
+            .group_by(LedgerAccount.kind, LedgerPosting.currency)
+        )
+        return {(AccountKind(kind), cur): Money(int(total), cur) for kind, cur, total in rows}
+
+    def _entry_row(self, tenant_id: uuid.UUID, transfer_id: str) -> LedgerEntry | None:
+        return self._session.scalar(
+            select(LedgerEntry).where(
+                LedgerEntry.tenant_id == tenant_id, LedgerEntry.transfer_id == transfer_id
+            )
+        )
+
+    def _reversed_id(self, tenant_id: uuid.UUID, entry: JournalEntry) -> uuid.UUID | None:
+        if entry.reverses is None:
+            return None
+        if (original := self._entry_row(tenant_id, entry.reverses)) is None:
+            raise UnknownEntry(entry.reverses)
+        return original.id
+
+    def _replay(self, row: LedgerEntry, retry: JournalEntry) -> PostedEntry:
+        first = self._to_domain(row)
+        if not same_postings(first, retry):
+            raise TransferIdConflict(retry.transfer_id)
+        return PostedEntry(row.id, first, _utc(row.created_at), replayed=True)
+
+    def _to_domain(self, row: LedgerEntry) -> JournalEntry:
+        lines = self._session.execute(
+            select(LedgerPosting.amount_minor, LedgerPosting.currency, LedgerAccount)
+            .join(LedgerAccount, LedgerAccount.id == LedgerPosting.account_id)
+            .where(LedgerPosting.entry_id == row.id)
+            .order_by(LedgerPosting.id)
+        )
+        postings = tuple(Posting(_ref_of(account), Money(minor, cur)) for minor, cur, account in lines)
+        reverses = None
+        if row.reverses_entry_id is not None:
+            reverses = self._session.scalar(
+                select(LedgerEntry.transfer_id).where(LedgerEntry.id == row.reverses_entry_id)
+            )
+        return JournalEntry(
+            row.transfer_id, EntryKind(row.kind), postings, row.effective_date, row.memo, reverses
+        )
+
+    def _account_id(self, ref: AccountRef) -> uuid.UUID:
+        """Get or create the account; a concurrent creator wins and we read its row."""
+        query = select(LedgerAccount.id).where(*_matches(ref))
+        if (found := self._session.scalar(query)) is not None:
+            return found
+        account = LedgerAccount(
+            id=uuid.uuid4(),
+            tenant_id=ref.tenant_id,
+            kind=ref.kind.value,
+            loan_id=ref.loan_id,
+            currency=ref.currency,
+        )
+        try:
+            with self._session.begin_nested():
+                self._session.add(account)
+                self._session.flush()
+        except IntegrityError:
+            return self._session.scalars(query).one()
+        return account.id
+
+
+def _matches(ref: AccountRef) -> Iterable[object]:
+    loan = LedgerAccount.loan_id.is_(None) if ref.loan_id is None else LedgerAccount.loan_id == ref.loan_id
+    return (
+        LedgerAccount.tenant_id == ref.tenant_id,
+        LedgerAccount.kind == ref.kind.value,
+        LedgerAccount.currency == ref.currency,
+        loan,
+    )
+
+
+def _ref_of(account: LedgerAccount) -> AccountRef:
+    return AccountRef(account.tenant_id, AccountKind(account.kind), account.loan_id, account.currency)
+
+
+def _ref_key(ref: AccountRef) -> tuple[str, str, str, str]:
+    return (str(ref.tenant_id), ref.kind.value, str(ref.loan_id or ""), ref.currency)
+
+
+def _utc(moment: datetime) -> datetime:
+    """SQLite hands timestamps back without their zone; they were written in UTC."""
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
