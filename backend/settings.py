@@ -55,6 +55,15 @@ class Settings(BaseSettings):
     )
     default_locale: str = Field(default="en_NG", description="Locale of a new customer.")
     default_currency: str = Field(default="NGN", description="Currency of a new customer.")
+    sandbox_mode: bool = Field(
+        default=True,
+        description="Sandbox providers: KYC defaults to verified and signing codes of customers "
+        "with no conversation are returned in the API response. Never true in production.",
+    )
+    signing_secret: str = Field(
+        default="sandbox-signing-secret",
+        description="HMAC key for the hashes of e-signature one-time codes (set it in production).",
+    )
     log_level: str = Field(default="INFO")
     log_format: str = Field(default="json", description="json (default) or console.")
     rasa_timeout_seconds: float = Field(default=30.0, description="Time allowed for one Rasa turn.")

@@ -11,7 +11,14 @@ from fastapi.staticfiles import StaticFiles
 
 from backend.api.errors import install_error_handlers
 from backend.api.middleware import RequestIdMiddleware
+from backend.api.routes import agreements as origination_agreements
+from backend.api.routes import applications as origination_applications
 from backend.api.routes import calculators, chat_page, conversations, eligibility, health, web_channel
+from backend.api.routes import catalog as origination_catalog
+from backend.api.routes import customers as origination_customers
+from backend.api.routes.disbursements import router as disbursements_router
+from backend.api.routes.ledger import router as ledger_router
+from backend.api.routes.loans import router as loans_router
 from backend.components import Components
 from backend.gateway.router import ConversationGateway
 from backend.observability import configure_logging
@@ -51,6 +58,15 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         conversations.router,
         web_channel.router,
         chat_page.router,
+        origination_customers.router,
+        origination_applications.router,
+        origination_agreements.offers_router,
+        origination_agreements.agreements_router,
+        origination_catalog.products_router,
+        origination_catalog.lenders_router,
+        loans_router,
+        disbursements_router,
+        ledger_router,
     ):
         app.include_router(router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")

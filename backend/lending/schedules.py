@@ -202,7 +202,10 @@ def _annuity(terms: LoanTerms, dates: list[date], odd_fraction: Decimal) -> Sche
         else:
             interest = balance.times(rate)
             due_now = payment
-        principal = due_now - interest
+        # On a very long, high-rate term the early rows' principal is a fraction of a cent, and the
+        # payment's half-up rounding can leave it a cent below zero: pay interest only instead, so
+        # no row amortises negatively (the last row absorbs the cent).
+        principal = max(due_now - interest, Money.zero(balance.currency))
         if number == len(dates) or balance < principal:
             principal = balance  # the last payment clears the balance exactly, and never overshoots
         rows.append(_row(number, due, principal, interest, balance - principal))

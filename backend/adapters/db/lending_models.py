@@ -12,7 +12,7 @@ import uuid
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import BigInteger, Date, ForeignKey, Integer, String, Text, UniqueConstraint, Uuid
+from sqlalchemy import BigInteger, Date, ForeignKey, Index, Integer, String, Text, UniqueConstraint, Uuid
 from sqlalchemy.orm import Mapped, mapped_column
 
 from backend.adapters.db.models import Base, utcnow
@@ -168,6 +168,7 @@ class Agreement(Base):
 
 class Loan(Base):
     __tablename__ = "loans"
+    __table_args__ = (Index("ix_loans_tenant_created", "tenant_id", "created_at", "id"),)
 
     id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=uuid.uuid4)
     tenant_id: Mapped[uuid.UUID] = _tenant()
@@ -189,6 +190,7 @@ class Loan(Base):
     status: Mapped[str] = mapped_column(String(16))
     disbursed_on: Mapped[date | None] = mapped_column(Date, default=None)
     credit_balance_minor: Mapped[int] = mapped_column(Minor, default=0)
+    closed_on: Mapped[date | None] = mapped_column(Date, default=None)
     version: Mapped[int] = mapped_column(Integer, default=1)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
@@ -209,6 +211,11 @@ class Instalment(Base):
     paid_principal_minor: Mapped[int] = mapped_column(Minor, default=0)
     paid_interest_minor: Mapped[int] = mapped_column(Minor, default=0)
     paid_fees_minor: Mapped[int] = mapped_column(Minor, default=0)
+    # Interest recognised in the ledger for this instalment so far (accrued when collected or when
+    # the instalment falls due), so interest receivable always equals accrued minus paid.
+    interest_accrued_minor: Mapped[int] = mapped_column(Minor, default=0)
+    # Set once a late fee is charged: the rule is one late fee per missed instalment, ever.
+    late_fee_assessed_on: Mapped[date | None] = mapped_column(Date, default=None)
 
 
 class Disbursement(Base):
@@ -225,6 +232,7 @@ class Disbursement(Base):
     provider_ref: Mapped[str] = mapped_column(String(128))
     destination: Mapped[dict[str, Any]] = mapped_column()
     status: Mapped[str] = mapped_column(String(16))
+    expected_arrival: Mapped[date | None] = mapped_column(Date, default=None)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 

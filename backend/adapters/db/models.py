@@ -85,6 +85,9 @@ class Customer(Base):
     locale: Mapped[str] = mapped_column(String(16))
     currency: Mapped[str] = mapped_column(String(3))
     phone_e164: Mapped[str | None] = mapped_column(String(20), default=None)
+    full_name: Mapped[str | None] = mapped_column(String(200), default=None)
+    # When the customer agreed to credit checks and e-signature: no decision is made without it.
+    consented_at: Mapped[datetime | None] = mapped_column(default=None)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 

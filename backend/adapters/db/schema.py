@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from backend.adapters.db import audit, ledger_models, lending_models
+from backend.adapters.db import audit, ledger_models, lending_models, origination_models
 from backend.adapters.db.models import Base
 
 metadata = Base.metadata
-MODEL_MODULES = (audit, ledger_models, lending_models)
+MODEL_MODULES = (audit, ledger_models, lending_models, origination_models)

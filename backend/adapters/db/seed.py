@@ -5,8 +5,14 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
+from backend.adapters.db.lending_models import Lender, Product
 from backend.adapters.db.models import ApiKey, Tenant
+from backend.adapters.db.origination_models import RuleSetRow
 from backend.api_keys import display_prefix, hash_api_key
+from backend.lending.lender_config import DEMO_LENDERS
+from backend.lending.products import DEFAULT_PRODUCT_DATA
+from backend.lending.underwriting_config import parse_ruleset
+from backend.lending.underwriting_default import DEFAULT_RULESET_YAML
 from backend.settings import Settings
 
 DEMO_TENANT_SLUG = "demo"
@@ -36,5 +42,29 @@ def seed_demo_tenant(sessions: sessionmaker[Session], settings: Settings) -> Ten
                         display_prefix=display_prefix(settings.demo_tenant_api_key),
                     )
                 )
+        _seed_lending(session, tenant)
         session.expunge(tenant)
         return tenant
+
+
+def _seed_lending(session: Session, tenant: Tenant) -> None:
+    """Products, lenders and the default rule set, each added only if the tenant has none, so an
+    admin's later edits are never overwritten by a restart."""
+    if session.scalar(select(Product.id).where(Product.tenant_id == tenant.id).limit(1)) is None:
+        for data in DEFAULT_PRODUCT_DATA:
+            session.add(
+                Product(tenant_id=tenant.id, code=data["code"], version=1, kind=data["kind"], definition=data)
+            )
+    if session.scalar(select(Lender.id).where(Lender.tenant_id == tenant.id).limit(1)) is None:
+        for code, name, pricing in DEMO_LENDERS:
+            session.add(Lender(tenant_id=tenant.id, code=code, name=name, pricing=pricing))
+    if session.scalar(select(RuleSetRow.id).where(RuleSetRow.tenant_id == tenant.id).limit(1)) is None:
+        ruleset = parse_ruleset(DEFAULT_RULESET_YAML)
+        session.add(
+            RuleSetRow(
+                tenant_id=tenant.id,
+                ruleset_id=ruleset.id,
+                version=ruleset.version,
+                text=DEFAULT_RULESET_YAML,
+            )
+        )

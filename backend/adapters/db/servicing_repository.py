@@ -1,0 +1,413 @@
+"""SQL implementations of the servicing ports, and the read queries of the loan endpoints.
+
+Nothing here commits except `SqlServicingUnitOfWork.commit`: the loan, its instalments, the
+payment or disbursement row, the ledger entries and the audit row land in one transaction."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from datetime import datetime
+from decimal import Decimal
+from typing import Any, Self
+
+from sqlalchemy import select, tuple_
+from sqlalchemy.orm import Session, sessionmaker
+
+from backend.adapters.db import audit
+from backend.adapters.db.ledger_repository import SqlLedger
+from backend.adapters.db.lending_models import (
+    Agreement,
+    CreditApplication,
+    Disbursement,
+    Instalment,
+    Loan,
+    Offer,
+    Payment,
+)
+from backend.adapters.db.lending_models import Product as ProductRow
+from backend.lending.allocation import InstalmentDue
+from backend.lending.dates import Frequency
+from backend.lending.ledger import FeeTreatment
+from backend.lending.money import Money
+from backend.lending.products import DEFAULT_PRODUCTS, Product
+from backend.lending.schedules import Amortization
+from backend.services.servicing.errors import NotFound
+from backend.services.servicing.ports import (
+    DisbursableAgreement,
+    DisbursementRecord,
+    LoanState,
+    PaymentRecord,
+)
+
+
+class SqlAgreements:
+    def __init__(self, session: Session) -> None:
+        self._session = session
+
+    def for_disbursement(self, tenant_id: uuid.UUID, agreement_id: uuid.UUID) -> DisbursableAgreement | None:
+        agreement = self._session.scalar(
+            select(Agreement)
+            .where(Agreement.id == agreement_id, Agreement.tenant_id == tenant_id)
+            .with_for_update()
+        )
+        if agreement is None:
+            return None
+        offer = self._session.get(Offer, agreement.offer_id)
+        application = self._session.get(CreditApplication, agreement.application_id)
+        assert offer is not None and application is not None
+        return DisbursableAgreement(
+            tenant_id=tenant_id,
+            agreement_id=agreement.id,
+            agreement_status=agreement.status,
+            application_id=application.id,
+            application_status=application.status,
+            customer_id=application.customer_id,
+            product_code=application.product_code,
+            lender_code=offer.lender_code,
+            principal=Money(offer.amount_minor, offer.currency),
+            annual_rate=Decimal(offer.annual_rate),
+            term_count=offer.term_count,
+            frequency=Frequency(offer.frequency),
+            amortization=Amortization(offer.amortization),
+            origination_fee=Money(sum(int(f.get("amount_minor", 0)) for f in offer.fees), offer.currency),
+            fee_treatment=_treatment(offer.fees),
+        )
+
+
+def _treatment(fees: list[dict[str, Any]]) -> FeeTreatment:
+    """Offers deduct the origination fee at payout unless a fee says it is financed."""
+    financed = any(f.get("treatment") == FeeTreatment.FINANCED.value for f in fees)
+    return FeeTreatment.FINANCED if financed else FeeTreatment.DEDUCTED
+
+
+class SqlApplications:
+    def __init__(self, session: Session) -> None:
+        self._session = session
+
+    def set_status(self, tenant_id: uuid.UUID, application_id: uuid.UUID, status: str) -> None:
+        row = self._session.get(CreditApplication, application_id)
+        if row is None or row.tenant_id != tenant_id:
+            raise NotFound(f"application {application_id} not found")
+        row.status = status
+
+
+class SqlLoans:
+    """Loads a loan with its instalments and remembers the rows, so `save` writes back in place."""
+
+    def __init__(self, session: Session) -> None:
+        self._session = session
+        self._rows: dict[uuid.UUID, tuple[Loan, dict[int, Instalment]]] = {}
+
+    def get(self, tenant_id: uuid.UUID, loan_id: uuid.UUID, *, for_update: bool = False) -> LoanState | None:
+        query = select(Loan).where(Loan.id == loan_id, Loan.tenant_id == tenant_id)
+        if for_update:
+            query = query.with_for_update()
+        loan = self._session.scalars(query.execution_options(populate_existing=True)).one_or_none()
+        if loan is None:
+            return None
+        rows = self._session.scalars(
+            select(Instalment)
+            .where(Instalment.loan_id == loan.id)
+            .order_by(Instalment.number)
+            .execution_options(populate_existing=True)
+        ).all()
+        self._rows[loan.id] = (loan, {r.number: r for r in rows})
+        return to_state(loan, rows)
+
+    def add(self, loan: LoanState) -> None:
+        row = Loan(
+            id=loan.id,
+            tenant_id=loan.tenant_id,
+            application_id=loan.application_id,
+            customer_id=loan.customer_id,
+            agreement_id=loan.agreement_id,
+            lender_code=loan.lender_code,
+            product_code=loan.product_code,
+            principal_minor=loan.principal.minor,
+            currency=loan.currency,
+            annual_rate=str(loan.annual_rate),
+            amortization=loan.amortization.value,
+            frequency=loan.frequency.value,
+            term_count=loan.term_count,
+            status=loan.status,
+            disbursed_on=loan.disbursed_on,
+            credit_balance_minor=loan.credit_balance.minor,
+        )
+        self._session.add(row)
+        self._session.flush()  # the instalments' foreign key needs the loan row first
+        rows = {}
+        for due in loan.dues:
+            rows[due.number] = Instalment(
+                loan_id=loan.id,
+                number=due.number,
+                due_date=due.due_date,
+                principal_minor=due.principal.minor,
+                interest_minor=due.interest.minor,
+                fees_minor=due.fees.minor,
+                paid_principal_minor=0,
+                paid_interest_minor=0,
+                paid_fees_minor=0,
+                interest_accrued_minor=0,
+            )
+        self._session.add_all(rows.values())
+        self._rows[loan.id] = (row, rows)
+
+    def save(self, loan: LoanState) -> None:
+        row, instalments = self._rows[loan.id]
+        row.status = loan.status
+        row.closed_on = loan.closed_on
+        row.credit_balance_minor = loan.credit_balance.minor
+        for due in loan.dues:
+            inst = instalments[due.number]
+            inst.interest_minor = due.interest.minor
+            inst.fees_minor = due.fees.minor
+            inst.paid_principal_minor = due.principal_paid.minor
+            inst.paid_interest_minor = due.interest_paid.minor
+            inst.paid_fees_minor = due.fees_paid.minor
+            inst.interest_accrued_minor = loan.interest_accrued.get(
+                due.number, Money.zero(loan.currency)
+            ).minor
+            inst.late_fee_assessed_on = loan.late_fee_assessed.get(due.number)
+
+
+def to_state(loan: Loan, rows: Sequence[Instalment]) -> LoanState:
+    """The domain view of a loan row and its instalment rows (none, for a list of loans)."""
+    c = loan.currency
+    return LoanState(
+        id=loan.id,
+        tenant_id=loan.tenant_id,
+        application_id=loan.application_id,
+        customer_id=loan.customer_id,
+        agreement_id=loan.agreement_id,
+        lender_code=loan.lender_code,
+        product_code=loan.product_code,
+        principal=Money(loan.principal_minor, c),
+        annual_rate=Decimal(loan.annual_rate),
+        amortization=Amortization(loan.amortization),
+        frequency=Frequency(loan.frequency),
+        term_count=loan.term_count,
+        status=loan.status,
+        disbursed_on=loan.disbursed_on or loan.created_at.date(),
+        credit_balance=Money(loan.credit_balance_minor, c),
+        dues=tuple(
+            InstalmentDue(
+                r.number,
+                r.due_date,
+                Money(r.principal_minor, c),
+                Money(r.interest_minor, c),
+                Money(r.fees_minor, c),
+                Money(r.paid_principal_minor, c),
+                Money(r.paid_interest_minor, c),
+                Money(r.paid_fees_minor, c),
+            )
+            for r in rows
+        ),
+        interest_accrued={r.number: Money(r.interest_accrued_minor, c) for r in rows},
+        late_fee_assessed={r.number: r.late_fee_assessed_on for r in rows if r.late_fee_assessed_on},
+        closed_on=loan.closed_on,
+    )
+
+
+class SqlDisbursements:
+    def __init__(self, session: Session) -> None:
+        self._session = session
+
+    def for_application(self, tenant_id: uuid.UUID, application_id: uuid.UUID) -> DisbursementRecord | None:
+        row = self._session.scalar(
+            select(Disbursement)
+            .join(Loan, Loan.id == Disbursement.loan_id)
+            .where(Loan.application_id == application_id, Disbursement.tenant_id == tenant_id)
+        )
+        return None if row is None else _disbursement(row)
+
+    def add(self, record: DisbursementRecord) -> None:
+        self._session.add(
+            Disbursement(
+                id=record.id,
+                tenant_id=record.tenant_id,
+                loan_id=record.loan_id,
+                amount_minor=record.amount.minor,
+                fee_minor=record.provider_fee.minor,
+                currency=record.amount.currency,
+                provider=record.provider,
+                provider_ref=record.provider_ref,
+                destination=record.destination,
+                status=record.status,
+                expected_arrival=record.expected_arrival,
+            )
+        )
+
+
+def _disbursement(row: Disbursement) -> DisbursementRecord:
+    return DisbursementRecord(
+        id=row.id,
+        tenant_id=row.tenant_id,
+        loan_id=row.loan_id,
+        amount=Money(row.amount_minor, row.currency),
+        provider_fee=Money(row.fee_minor, row.currency),
+        provider=row.provider,
+        provider_ref=row.provider_ref,
+        destination=row.destination,
+        status=row.status,
+        expected_arrival=row.expected_arrival,
+    )
+
+
+class SqlPayments:
+    def __init__(self, session: Session) -> None:
+        self._session = session
+
+    def by_provider_ref(self, tenant_id: uuid.UUID, provider_ref: str) -> PaymentRecord | None:
+        row = self._session.scalar(
+            select(Payment).where(Payment.tenant_id == tenant_id, Payment.provider_ref == provider_ref)
+        )
+        return None if row is None else payment_record(row)
+
+    def add(self, record: PaymentRecord) -> None:
+        self._session.add(
+            Payment(
+                id=record.id,
+                tenant_id=record.tenant_id,
+                loan_id=record.loan_id,
+                amount_minor=record.amount.minor,
+                currency=record.amount.currency,
+                received_on=record.received_on,
+                provider_ref=record.provider_ref,
+                allocation=record.allocation,
+                ledger_transfer_id=record.ledger_transfer_id,
+            )
+        )
+
+
+def payment_record(row: Payment) -> PaymentRecord:
+    return PaymentRecord(
+        id=row.id,
+        tenant_id=row.tenant_id,
+        loan_id=row.loan_id,
+        amount=Money(row.amount_minor, row.currency),
+        received_on=row.received_on,
+        provider_ref=row.provider_ref,
+        allocation=row.allocation,
+        ledger_transfer_id=row.ledger_transfer_id,
+    )
+
+
+class SqlAudit:
+    def __init__(self, session: Session) -> None:
+        self._session = session
+
+    def append(
+        self,
+        tenant_id: uuid.UUID,
+        *,
+        actor: str,
+        action: str,
+        subject_type: str,
+        subject_id: str,
+        data: dict[str, Any],
+    ) -> None:
+        audit.append(
+            self._session,
+            tenant_id,
+            actor=actor,
+            action=action,
+            subject_type=subject_type,
+            subject_id=subject_id,
+            data=data,
+        )
+
+
+class SqlProducts:
+    """The tenant's newest active version of a product, else the built-in catalogue."""
+
+    def __init__(self, session: Session) -> None:
+        self._session = session
+
+    def get(self, tenant_id: uuid.UUID, code: str) -> Product:
+        definition = self._session.scalar(
+            select(ProductRow.definition)
+            .where(ProductRow.tenant_id == tenant_id, ProductRow.code == code, ProductRow.active.is_(True))
+            .order_by(ProductRow.version.desc())
+            .limit(1)
+        )
+        if definition is not None:
+            return Product.from_dict(definition)
+        if code in DEFAULT_PRODUCTS:
+            return DEFAULT_PRODUCTS[code]
+        raise NotFound(f"product {code!r} not found")
+
+
+class SqlServicingUnitOfWork:
+    """Owns a session and its transaction; or, made with `joining`, takes part in an outer one
+    (an idempotent request commits the operation and its idempotency record together)."""
+
+    def __init__(
+        self, sessions: sessionmaker[Session] | None = None, *, session: Session | None = None
+    ) -> None:
+        self._sessions = sessions
+        self._outer = session
+
+    @classmethod
+    def joining(cls, session: Session) -> SqlServicingUnitOfWork:
+        return cls(session=session)
+
+    def __enter__(self) -> Self:
+        if self._outer is not None:
+            self.session = self._outer
+        else:
+            assert self._sessions is not None
+            self.session = self._sessions()
+        s = self.session
+        self.agreements = SqlAgreements(s)
+        self.applications = SqlApplications(s)
+        self.loans = SqlLoans(s)
+        self.disbursements = SqlDisbursements(s)
+        self.payments = SqlPayments(s)
+        self.ledger = SqlLedger(s)
+        self.audit = SqlAudit(s)
+        self.products = SqlProducts(s)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self._outer is None:
+            self.session.rollback()
+            self.session.close()
+
+    def commit(self) -> None:
+        if self._outer is None:
+            self.session.commit()
+        else:
+            self.session.flush()
+
+
+# Read side of the loan endpoints: plain queries, no locks.
+
+
+def list_loans(
+    session: Session, tenant_id: uuid.UUID, after: tuple[datetime, uuid.UUID] | None, limit: int
+) -> list[Loan]:
+    query = select(Loan).where(Loan.tenant_id == tenant_id)
+    if after is not None:
+        query = query.where(tuple_(Loan.created_at, Loan.id) > tuple_(*after))
+    return list(session.scalars(query.order_by(Loan.created_at, Loan.id).limit(limit)))
+
+
+def loan_state(session: Session, tenant_id: uuid.UUID, loan_id: uuid.UUID) -> LoanState | None:
+    return SqlLoans(session).get(tenant_id, loan_id)
+
+
+def payments_of(session: Session, tenant_id: uuid.UUID, loan_id: uuid.UUID) -> list[PaymentRecord]:
+    rows = session.scalars(
+        select(Payment)
+        .where(Payment.tenant_id == tenant_id, Payment.loan_id == loan_id)
+        .order_by(Payment.created_at, Payment.id)
+    )
+    return [payment_record(r) for r in rows]
+
+
+def disbursement_of(session: Session, tenant_id: uuid.UUID, loan_id: uuid.UUID) -> DisbursementRecord | None:
+    row = session.scalar(
+        select(Disbursement).where(Disbursement.tenant_id == tenant_id, Disbursement.loan_id == loan_id)
+    )
+    return None if row is None else _disbursement(row)

@@ -1,0 +1,1 @@
+"""Origination use cases: customers, applications, decisions, offers, agreements and signing."""

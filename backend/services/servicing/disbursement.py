@@ -1,0 +1,154 @@
+"""Disburse a signed agreement: the loan, its schedule, the payout, the ledger entry, the audit
+row and the application's new status, all in one transaction.
+
+Idempotent per agreement: an agreement is paid out at most once, so a retry (same Idempotency-Key,
+or a new key for the same agreement) returns the first disbursement and posts nothing. The payout
+instruction carries a key derived from the agreement, so if our transaction fails after the
+provider accepted the payout, the retry gets the provider's first payout back instead of paying
+twice.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, replace
+from datetime import date
+from typing import Any
+
+from backend.lending.allocation import InstalmentDue
+from backend.lending.applications import Status, Transition, next_status
+from backend.lending.dates import due_date
+from backend.lending.ledger import FeeTreatment, disbursement
+from backend.lending.money import Money
+from backend.lending.schedules import LoanTerms, build_schedule
+from backend.services.servicing.accounting import accounts_of
+from backend.services.servicing.errors import NotDisbursable, NotFound
+from backend.services.servicing.ports import (
+    DisbursableAgreement,
+    DisbursementRecord,
+    LoanState,
+    Payouts,
+    ServicingUnitOfWork,
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Disburse:
+    tenant_id: uuid.UUID
+    agreement_id: uuid.UUID
+    destination: dict[str, Any]
+    actor: str = "api"
+
+
+def terms_for(agreement: DisbursableAgreement, on: date) -> LoanTerms:
+    """Paid out today, first instalment one period later (the schedule's regular first period)."""
+    return LoanTerms(
+        principal=agreement.principal,
+        annual_rate=agreement.annual_rate,
+        term_count=agreement.term_count,
+        frequency=agreement.frequency,
+        amortization=agreement.amortization,
+        disbursement_date=on,
+        first_payment_date=due_date(on, 1, agreement.frequency),
+        upfront_fee=agreement.origination_fee,
+        fee_financed=agreement.fee_treatment is FeeTreatment.FINANCED,
+    )
+
+
+def disburse(cmd: Disburse, uow: ServicingUnitOfWork, payouts: Payouts, today: date) -> DisbursementRecord:
+    with uow:
+        agreement = uow.agreements.for_disbursement(cmd.tenant_id, cmd.agreement_id)
+        if agreement is None:
+            raise NotFound(f"agreement {cmd.agreement_id} not found")
+        if (done := uow.disbursements.for_application(cmd.tenant_id, agreement.application_id)) is not None:
+            return replace(done, replayed=True)
+        if agreement.agreement_status != "signed":
+            raise NotDisbursable("the agreement is not signed")
+        try:
+            disbursed = next_status(Status(agreement.application_status), Transition.DISBURSE)
+        except ValueError as exc:
+            raise NotDisbursable(str(exc)) from exc
+
+        terms = terms_for(agreement, today)
+        schedule = build_schedule(terms)
+        currency = agreement.principal.currency
+        zero = Money.zero(currency)
+        loan = LoanState(
+            id=uuid.uuid4(),
+            tenant_id=cmd.tenant_id,
+            application_id=agreement.application_id,
+            customer_id=agreement.customer_id,
+            agreement_id=agreement.agreement_id,
+            lender_code=agreement.lender_code,
+            product_code=agreement.product_code,
+            principal=agreement.principal,
+            annual_rate=agreement.annual_rate,
+            amortization=agreement.amortization,
+            frequency=agreement.frequency,
+            term_count=agreement.term_count,
+            status="active",
+            disbursed_on=today,
+            credit_balance=zero,
+            dues=tuple(
+                InstalmentDue.unpaid(row.number, row.due_date, row.principal, row.interest, zero)
+                for row in schedule.installments
+            ),
+        )
+        uow.loans.add(loan)
+
+        fee = agreement.origination_fee
+        paid_out = (
+            agreement.principal - fee
+            if agreement.fee_treatment is FeeTreatment.DEDUCTED
+            else agreement.principal
+        )
+        payout = payouts.payout(
+            idempotency_key=f"disbursement:{agreement.agreement_id}",
+            amount=paid_out,
+            destination=cmd.destination,
+            on=today,
+        )
+        record = DisbursementRecord(
+            id=uuid.uuid4(),
+            tenant_id=cmd.tenant_id,
+            loan_id=loan.id,
+            amount=paid_out,
+            provider_fee=payout.fee,
+            provider=payout.provider,
+            provider_ref=payout.reference,
+            destination=cmd.destination,
+            status=payout.status,
+            expected_arrival=payout.expected_arrival,
+        )
+        uow.disbursements.add(record)
+        uow.ledger.post(
+            disbursement(
+                f"disbursement:{agreement.agreement_id}",
+                loan=accounts_of(loan),
+                principal=agreement.principal,
+                origination_fee=fee,
+                treatment=agreement.fee_treatment,
+                on=today,
+                memo=f"payout {payout.reference}",
+            ),
+            cmd.tenant_id,
+        )
+        uow.applications.set_status(cmd.tenant_id, agreement.application_id, disbursed.value)
+        uow.audit.append(
+            cmd.tenant_id,
+            actor=cmd.actor,
+            action="loan.disbursed",
+            subject_type="loan",
+            subject_id=str(loan.id),
+            data={
+                "agreement_id": str(agreement.agreement_id),
+                "principal_minor": agreement.principal.minor,
+                "paid_out_minor": paid_out.minor,
+                "origination_fee_minor": fee.minor,
+                "fee_treatment": agreement.fee_treatment.value,
+                "currency": currency,
+                "provider_ref": payout.reference,
+            },
+        )
+        uow.commit()
+        return record

@@ -1,0 +1,28 @@
+"""What servicing refuses, as exceptions the API maps to problem responses."""
+
+from __future__ import annotations
+
+
+class ServicingError(ValueError):
+    """Base: a request the books cannot honour as asked."""
+
+
+class NotFound(ServicingError):
+    """No such agreement or loan for this tenant (another tenant's id looks the same as none)."""
+
+
+class NotDisbursable(ServicingError):
+    """The agreement is not signed, or its application is not in a state that may be paid out."""
+
+
+class LoanNotActive(ServicingError):
+    """A closed loan takes no repayments: money for it is a refund case, not an allocation."""
+
+
+class InvalidRepayment(ServicingError):
+    """Wrong currency, a date before the payout, or a non-positive amount."""
+
+
+class ProviderRefConflict(ServicingError):
+    """A provider reference already recorded for a different loan or amount: a redelivery must
+    repeat the original payment exactly, anything else is a second payment mislabelled."""

@@ -1,0 +1,186 @@
+"""Ports of the servicing use cases. Adapters (SQL, payment providers) implement them; the use
+cases and their unit tests see only these shapes, so a fake is a few dictionaries."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+from typing import Any, Protocol, Self
+
+from backend.lending.allocation import InstalmentDue
+from backend.lending.dates import Frequency
+from backend.lending.ledger import FeeTreatment, JournalEntry
+from backend.lending.money import Money
+from backend.lending.products import Product
+from backend.lending.schedules import Amortization
+
+
+@dataclass(frozen=True, slots=True)
+class Payout:
+    """What a payment provider answered to a payout instruction."""
+
+    provider: str
+    reference: str
+    fee: Money  # what the provider charges us; not the borrower's origination fee
+    expected_arrival: date
+    status: str = "pending"
+
+
+class Payouts(Protocol):
+    """A payment provider's payout API. `idempotency_key` must make a retried instruction return
+    the first payout (every real provider offers this): the database transaction that records the
+    payout can roll back after the provider accepted it, and the retry must not pay twice."""
+
+    def payout(
+        self, *, idempotency_key: str, amount: Money, destination: dict[str, Any], on: date
+    ) -> Payout: ...
+
+
+@dataclass(frozen=True, slots=True)
+class DisbursableAgreement:
+    """A signed agreement with the accepted offer it signs, as disbursement needs it."""
+
+    tenant_id: uuid.UUID
+    agreement_id: uuid.UUID
+    agreement_status: str
+    application_id: uuid.UUID
+    application_status: str
+    customer_id: uuid.UUID
+    product_code: str
+    lender_code: str
+    principal: Money
+    annual_rate: Decimal
+    term_count: int
+    frequency: Frequency
+    amortization: Amortization
+    origination_fee: Money
+    fee_treatment: FeeTreatment
+
+
+@dataclass(slots=True)
+class LoanState:
+    """A loan and its instalments, loaded (and locked) for one use case, then saved back."""
+
+    id: uuid.UUID
+    tenant_id: uuid.UUID
+    application_id: uuid.UUID
+    customer_id: uuid.UUID
+    agreement_id: uuid.UUID
+    lender_code: str
+    product_code: str
+    principal: Money
+    annual_rate: Decimal
+    amortization: Amortization
+    frequency: Frequency
+    term_count: int
+    status: str
+    disbursed_on: date
+    credit_balance: Money
+    dues: tuple[InstalmentDue, ...]
+    interest_accrued: dict[int, Money] = field(default_factory=dict)
+    late_fee_assessed: dict[int, date] = field(default_factory=dict)
+    closed_on: date | None = None
+
+    @property
+    def currency(self) -> str:
+        return self.principal.currency
+
+
+@dataclass(frozen=True, slots=True)
+class DisbursementRecord:
+    id: uuid.UUID
+    tenant_id: uuid.UUID
+    loan_id: uuid.UUID
+    amount: Money
+    provider_fee: Money
+    provider: str
+    provider_ref: str
+    destination: dict[str, Any]
+    status: str
+    expected_arrival: date | None = None
+    replayed: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class PaymentRecord:
+    id: uuid.UUID
+    tenant_id: uuid.UUID
+    loan_id: uuid.UUID
+    amount: Money
+    received_on: date
+    provider_ref: str
+    allocation: dict[str, Any]
+    ledger_transfer_id: str
+    replayed: bool = False
+
+
+class Agreements(Protocol):
+    def for_disbursement(self, tenant_id: uuid.UUID, agreement_id: uuid.UUID) -> DisbursableAgreement | None:
+        """The agreement with its offer and application, its row locked until commit."""
+        ...
+
+
+class Applications(Protocol):
+    def set_status(self, tenant_id: uuid.UUID, application_id: uuid.UUID, status: str) -> None: ...
+
+
+class Loans(Protocol):
+    def get(
+        self, tenant_id: uuid.UUID, loan_id: uuid.UUID, *, for_update: bool = False
+    ) -> LoanState | None: ...
+    def add(self, loan: LoanState) -> None: ...
+    def save(self, loan: LoanState) -> None: ...
+
+
+class Disbursements(Protocol):
+    def for_application(
+        self, tenant_id: uuid.UUID, application_id: uuid.UUID
+    ) -> DisbursementRecord | None: ...
+    def add(self, record: DisbursementRecord) -> None: ...
+
+
+class Payments(Protocol):
+    def by_provider_ref(self, tenant_id: uuid.UUID, provider_ref: str) -> PaymentRecord | None: ...
+    def add(self, record: PaymentRecord) -> None: ...
+
+
+class Ledger(Protocol):
+    def post(self, entry: JournalEntry, tenant_id: uuid.UUID) -> object:
+        """Idempotent on the entry's transfer id (a retry posts nothing)."""
+        ...
+
+
+class Audit(Protocol):
+    def append(
+        self,
+        tenant_id: uuid.UUID,
+        *,
+        actor: str,
+        action: str,
+        subject_type: str,
+        subject_id: str,
+        data: dict[str, Any],
+    ) -> None: ...
+
+
+class Products(Protocol):
+    def get(self, tenant_id: uuid.UUID, code: str) -> Product: ...
+
+
+class ServicingUnitOfWork(Protocol):
+    """One transaction: the loan change, its ledger entries and its audit row commit together."""
+
+    agreements: Agreements
+    applications: Applications
+    loans: Loans
+    disbursements: Disbursements
+    payments: Payments
+    ledger: Ledger
+    audit: Audit
+    products: Products
+
+    def __enter__(self) -> Self: ...
+    def __exit__(self, *exc: object) -> None: ...
+    def commit(self) -> None: ...

@@ -1,0 +1,276 @@
+"""Repayments per second through the servicing service layer on PostgreSQL, beside pgbench.
+
+A benchmark, not a test: it prints figures. It creates a scratch database, migrates it, disburses
+N loans through `disburse`, then M threads call `record_repayment` (each one a full use case: loan
+row lock, allocation, interest accrual and repayment entries, payment row, instalment updates,
+audit row, commit) for a fixed time. In the same run it initialises pgbench's TPC-B-like tables
+in a second scratch database (`pgbench -i -s 1`) and runs `pgbench -c M -j 2 -T seconds`, so the
+ratio compares the two on the same server under the same load. Both databases are dropped.
+
+TPC-B is 5 statements per transaction; a repayment is about 20 round trips, and every audited
+change of one tenant serialises on that tenant's audit-chain head, so `--tenants` spreads the loans
+over several tenants the way a multi-tenant deployment does.
+
+    .venv/bin/python bench/ledger.py [--loans 200] [--threads 8] [--seconds 10] [--tenants 1] [--processes]
+
+`--processes` runs each client in its own process: the service layer is client-CPU bound, and
+threads share one GIL.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import multiprocessing
+import os
+import queue
+import random
+import re
+import shutil
+import subprocess
+import threading
+import time
+import uuid
+from datetime import date, timedelta
+from typing import Any
+
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+from sqlalchemy.orm import Session, sessionmaker
+
+from backend.adapters.db.engine import build_engine
+from backend.adapters.db.lending_models import Agreement, CreditApplication, Decision, Offer
+from backend.adapters.db.migrate import upgrade
+from backend.adapters.db.models import Customer, Tenant
+from backend.adapters.db.servicing_repository import SqlServicingUnitOfWork
+from backend.adapters.payments.sandbox import SandboxPayouts
+from backend.lending.money import Money
+from backend.services.servicing.disbursement import Disburse, disburse
+from backend.services.servicing.repayments import RecordRepayment, record_repayment
+
+ADMIN_URL = os.environ.get("BENCH_DATABASE_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
+DAY = date(2026, 1, 15)
+
+
+def admin_engine():
+    return create_engine(make_url(ADMIN_URL).set(database="postgres"), isolation_level="AUTOCOMMIT")
+
+
+def create_db(name: str) -> str:
+    with admin_engine().connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    return make_url(ADMIN_URL).set(database=name).render_as_string(hide_password=False)
+
+
+def drop_db(name: str) -> None:
+    with admin_engine().connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+
+def signed_agreement(session: Session, tenant_id: uuid.UUID) -> uuid.UUID:
+    """The rows origination leaves behind: accepted application, decision, offer, signed agreement."""
+    customer = Customer(tenant_id=tenant_id, locale="en_NG", currency="NGN")
+    session.add(customer)
+    session.flush()
+    app = CreditApplication(
+        tenant_id=tenant_id,
+        customer_id=customer.id,
+        product_code="ngn-working-capital",
+        status="accepted",
+        currency="NGN",
+    )
+    session.add(app)
+    session.flush()
+    decision = Decision(
+        tenant_id=tenant_id,
+        application_id=app.id,
+        outcome="approved",
+        currency="NGN",
+        reasons=[],
+        documents_required=[],
+        ruleset_id="bench",
+        ruleset_version="1",
+        inputs={},
+    )
+    session.add(decision)
+    session.flush()
+    offer = Offer(
+        tenant_id=tenant_id,
+        application_id=app.id,
+        decision_id=decision.id,
+        lender_code="bench",
+        rank=1,
+        amount_minor=10_000_000_00,
+        currency="NGN",
+        term_count=12,
+        frequency="monthly",
+        amortization="annuity",
+        payment_minor=0,
+        annual_rate="0.42",
+        apr="0",
+        fees=[{"kind": "origination", "amount_minor": 50_000_00}],
+        total_repayable_minor=0,
+        status="accepted",
+    )
+    session.add(offer)
+    session.flush()
+    agreement = Agreement(
+        tenant_id=tenant_id,
+        application_id=app.id,
+        offer_id=offer.id,
+        template_name="bench",
+        template_version="1",
+        text="bench",
+        sha256=hashlib.sha256(b"bench").hexdigest(),
+        status="signed",
+    )
+    session.add(agreement)
+    session.flush()
+    return agreement.id
+
+
+def setup_loans(
+    sessions: sessionmaker[Session], loans: int, tenants: int
+) -> list[tuple[uuid.UUID, uuid.UUID]]:
+    tenant_ids = []
+    with sessions.begin() as session:
+        for i in range(tenants):
+            tenant = Tenant(slug=f"bench-{i}", name="Bench", default_locale="en_NG", default_currency="NGN")
+            session.add(tenant)
+            session.flush()
+            tenant_ids.append(tenant.id)
+    out = []
+    for i in range(loans):
+        tenant_id = tenant_ids[i % tenants]
+        with sessions.begin() as session:
+            agreement_id = signed_agreement(session, tenant_id)
+        record = disburse(
+            Disburse(tenant_id, agreement_id, {"bank": "bench"}),
+            SqlServicingUnitOfWork(sessions),
+            SandboxPayouts(),
+            DAY,
+        )
+        out.append((tenant_id, record.loan_id))
+    return out
+
+
+def _worker(
+    url: str, loans: list[tuple[uuid.UUID, uuid.UUID]], seed: int, start_at: float, seconds: float, out: Any
+) -> None:
+    """One client: its own engine (never shared across a fork), repaying random loans until time."""
+    engine = build_engine(url)
+    sessions = sessionmaker(engine, expire_on_commit=False)
+    rng = random.Random(seed)
+    done, errors, latencies = 0, 0, []
+    while time.time() < start_at:
+        time.sleep(0.001)
+    deadline = time.perf_counter() + seconds
+    while time.perf_counter() < deadline:
+        tenant_id, loan_id = rng.choice(loans)
+        cmd = RecordRepayment(
+            tenant_id, loan_id, Money(100_00, "NGN"), DAY + timedelta(days=1), uuid.uuid4().hex
+        )
+        t0 = time.perf_counter()
+        try:
+            record_repayment(cmd, SqlServicingUnitOfWork(sessions))
+            done += 1
+            latencies.append(time.perf_counter() - t0)
+        except Exception:  # a benchmark counts failures instead of stopping
+            errors += 1
+    engine.dispose()
+    out.put((done, errors, latencies))
+
+
+def run_repayments(
+    url: str, loans: list[tuple[uuid.UUID, uuid.UUID]], clients: int, seconds: float, processes: bool
+) -> tuple[int, int, float, list[float]]:
+    """`clients` threads in this process (one GIL), or `clients` processes (one core each)."""
+    start_at = time.time() + (2.0 if processes else 0.2)
+    if processes:
+        ctx = multiprocessing.get_context("fork")
+        out: Any = ctx.Queue()
+        pool: list[Any] = [
+            ctx.Process(target=_worker, args=(url, loans, i, start_at, seconds, out)) for i in range(clients)
+        ]
+    else:
+        out = queue.Queue()
+        pool = [
+            threading.Thread(target=_worker, args=(url, loans, i, start_at, seconds, out))
+            for i in range(clients)
+        ]
+    for worker in pool:
+        worker.start()
+    results = [out.get() for _ in pool]
+    for worker in pool:
+        worker.join()
+    latencies = sorted(x for _, _, lat in results for x in lat)
+    return sum(r[0] for r in results), sum(r[1] for r in results), float(seconds), latencies
+
+
+def pgbench_tps(db: str, threads: int, seconds: int) -> float:
+    binary = shutil.which("pgbench") or "/usr/lib/postgresql/15/bin/pgbench"
+    url = make_url(ADMIN_URL)
+    conn = ["-h", url.host or "127.0.0.1", "-p", str(url.port or 5432), "-U", url.username or "postgres"]
+    env = os.environ | ({"PGPASSWORD": url.password} if url.password else {})
+    subprocess.run([binary, *conn, "-i", "-s", "1", "-q", db], check=True, capture_output=True, env=env)
+    result = subprocess.run(
+        [binary, *conn, "-c", str(threads), "-j", "2", "-T", str(seconds), db],
+        check=True,
+        capture_output=True,
+        text=True,
+        env=env,
+    )
+    match = re.search(r"tps = ([\d.]+) \(without initial connection time\)", result.stdout)
+    if match is None:
+        raise RuntimeError(f"cannot read pgbench output:\n{result.stdout}")
+    return float(match.group(1))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--loans", type=int, default=200)
+    parser.add_argument("--threads", type=int, default=8)
+    parser.add_argument("--seconds", type=int, default=10)
+    parser.add_argument("--tenants", type=int, default=1)
+    parser.add_argument(
+        "--processes", action="store_true", help="one process per client instead of threads (no shared GIL)"
+    )
+    args = parser.parse_args()
+    args.loans = max(1, min(args.loans, 10_000))
+    args.threads = max(1, min(args.threads, 64))
+    args.seconds = max(1, min(args.seconds, 120))
+    args.tenants = max(1, min(args.tenants, args.loans))
+
+    suffix = uuid.uuid4().hex[:8]
+    svc_db, pg_db = f"bench_ledger_{suffix}", f"bench_pgbench_{suffix}"
+    try:
+        url = create_db(svc_db)
+        upgrade(url)
+        engine = build_engine(url)
+        sessions = sessionmaker(engine, expire_on_commit=False)
+        t0 = time.perf_counter()
+        loans = setup_loans(sessions, args.loans, args.tenants)
+        setup = time.perf_counter() - t0
+        engine.dispose()
+        done, errors, elapsed, lat = run_repayments(url, loans, args.threads, args.seconds, args.processes)
+
+        create_db(pg_db)
+        tps = pgbench_tps(pg_db, args.threads, args.seconds)
+    finally:
+        drop_db(svc_db)
+        drop_db(pg_db)
+
+    rate = done / elapsed
+    pct = lambda q: lat[min(len(lat) - 1, int(q * len(lat)))] * 1000 if lat else float("nan")  # noqa: E731
+    mode = "processes" if args.processes else "threads"
+    print(f"loans={args.loans} tenants={args.tenants} clients={args.threads} ({mode}) seconds={args.seconds}")
+    print(f"disbursements (setup): {args.loans} in {setup:.1f}s = {args.loans / setup:.0f}/s (single thread)")
+    print(f"repayments:  {done} ok, {errors} failed in {elapsed:.1f}s = {rate:.0f}/s")
+    print(f"  latency ms: p50 {pct(0.5):.1f}  p95 {pct(0.95):.1f}  p99 {pct(0.99):.1f}")
+    print(f"pgbench TPC-B (-s 1 -c {args.threads} -j 2 -T {args.seconds}): {tps:.0f} tps")
+    print(f"ratio repayments/s : pgbench tps = {rate / tps:.2f} (goal >= 0.5)")
+
+
+if __name__ == "__main__":
+    main()
