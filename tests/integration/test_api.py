@@ -153,3 +153,13 @@ def test_concurrent_requests_with_one_key_run_the_operation_once(client, db):
     assert set(statuses) <= {200, 409} and 200 in statuses
     db.commit()
     assert db.execute(text("SELECT count(*) FROM eligibility_checks")).scalar() == before + 1
+
+
+def test_the_openapi_document_describes_every_v1_route(client):
+    spec = client.get("/openapi.json").json()
+    v1 = {path: ops for path, ops in spec["paths"].items() if path.startswith("/v1/")}
+    assert len(v1) >= 20
+    for path, operations in v1.items():
+        for method, operation in operations.items():
+            assert operation.get("summary") or operation.get("description"), f"{method} {path}"
+            assert any(code.startswith("2") for code in operation["responses"]), f"{method} {path}"
