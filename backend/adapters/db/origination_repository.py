@@ -22,6 +22,7 @@ from backend.adapters.db.lending_models import (
 )
 from backend.adapters.db.models import Conversation, Customer, Message
 from backend.adapters.db.origination_models import RuleSetRow
+from backend.adapters.db.uow import SessionUnitOfWork
 from backend.adapters.messaging.sandbox import SandboxMessenger
 from backend.services.origination.ports import (
     AgreementRec,
@@ -284,7 +285,7 @@ class SqlNotifier:
         return True
 
 
-class SqlOriginationUow:
+class SqlOriginationUow(SessionUnitOfWork):
     """One tenant, one session; `joining` takes part in an outer transaction (idempotent requests)."""
 
     def __init__(
@@ -294,33 +295,14 @@ class SqlOriginationUow:
         *,
         session: Session | None = None,
     ) -> None:
+        super().__init__(sessions, session=session)
         self.tenant_id = tenant_id
-        self._sessions = sessions
-        self._outer = session
-        self._depth = 0
 
     @classmethod
-    def joining(cls, session: Session, tenant_id: uuid.UUID) -> SqlOriginationUow:
+    def joining(cls, session: Session, tenant_id: uuid.UUID) -> Self:  # type: ignore[override]
         return cls(tenant_id, session=session)
 
-    def __enter__(self) -> Self:
-        if self._outer is not None:
-            self.session = self._outer
-        else:
-            assert self._sessions is not None
-            self.session = self._sessions()
-        self.repo = SqlOriginationRepository(self.session, self.tenant_id)
-        self.audit = SqlAudit(self.session, self.tenant_id)
-        self.notifier = SqlNotifier(self.session, self.tenant_id)
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        if self._outer is None:
-            self.session.rollback()
-            self.session.close()
-
-    def commit(self) -> None:
-        if self._outer is None:
-            self.session.commit()
-        else:
-            self.session.flush()
+    def _bind(self, session: Session) -> None:
+        self.repo = SqlOriginationRepository(session, self.tenant_id)
+        self.audit = SqlAudit(session, self.tenant_id)
+        self.notifier = SqlNotifier(session, self.tenant_id)

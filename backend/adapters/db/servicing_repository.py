@@ -9,10 +9,10 @@ import uuid
 from collections.abc import Sequence
 from datetime import datetime
 from decimal import Decimal
-from typing import Any, Self
+from typing import Any
 
 from sqlalchemy import select, tuple_
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import Session
 
 from backend.adapters.db import audit
 from backend.adapters.db.ledger_repository import SqlLedger
@@ -26,6 +26,7 @@ from backend.adapters.db.lending_models import (
     Payment,
 )
 from backend.adapters.db.lending_models import Product as ProductRow
+from backend.adapters.db.uow import SessionUnitOfWork
 from backend.lending.allocation import InstalmentDue
 from backend.lending.dates import Frequency
 from backend.lending.ledger import FeeTreatment
@@ -338,47 +339,16 @@ class SqlProducts:
         raise NotFound(f"product {code!r} not found")
 
 
-class SqlServicingUnitOfWork:
-    """Owns a session and its transaction; or, made with `joining`, takes part in an outer one
-    (an idempotent request commits the operation and its idempotency record together)."""
-
-    def __init__(
-        self, sessions: sessionmaker[Session] | None = None, *, session: Session | None = None
-    ) -> None:
-        self._sessions = sessions
-        self._outer = session
-
-    @classmethod
-    def joining(cls, session: Session) -> SqlServicingUnitOfWork:
-        return cls(session=session)
-
-    def __enter__(self) -> Self:
-        if self._outer is not None:
-            self.session = self._outer
-        else:
-            assert self._sessions is not None
-            self.session = self._sessions()
-        s = self.session
-        self.agreements = SqlAgreements(s)
-        self.applications = SqlApplications(s)
-        self.loans = SqlLoans(s)
-        self.disbursements = SqlDisbursements(s)
-        self.payments = SqlPayments(s)
-        self.ledger = SqlLedger(s)
-        self.audit = SqlAudit(s)
-        self.products = SqlProducts(s)
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        if self._outer is None:
-            self.session.rollback()
-            self.session.close()
-
-    def commit(self) -> None:
-        if self._outer is None:
-            self.session.commit()
-        else:
-            self.session.flush()
+class SqlServicingUnitOfWork(SessionUnitOfWork):
+    def _bind(self, session: Session) -> None:
+        self.agreements = SqlAgreements(session)
+        self.applications = SqlApplications(session)
+        self.loans = SqlLoans(session)
+        self.disbursements = SqlDisbursements(session)
+        self.payments = SqlPayments(session)
+        self.ledger = SqlLedger(session)
+        self.audit = SqlAudit(session)
+        self.products = SqlProducts(session)
 
 
 # Read side of the loan endpoints: plain queries, no locks.

@@ -43,9 +43,11 @@ class SqlConversations:
         )
 
 
-class SqlUnitOfWork:
+class SessionUnitOfWork:
     """Owns a session and its transaction; or, made with `joining`, takes part in an outer one
-    (an idempotent request commits the operation and its idempotency record together)."""
+    (an idempotent request commits the operation and its idempotency record together).
+
+    Subclasses attach their repositories to the session in `_bind`."""
 
     def __init__(
         self, sessions: sessionmaker[Session] | None = None, *, session: Session | None = None
@@ -54,8 +56,11 @@ class SqlUnitOfWork:
         self._outer = session
 
     @classmethod
-    def joining(cls, session: Session) -> SqlUnitOfWork:
+    def joining(cls, session: Session) -> Self:
         return cls(session=session)
+
+    def _bind(self, session: Session) -> None:
+        """Create the repositories this unit of work offers."""
 
     def __enter__(self) -> Self:
         if self._outer is not None:
@@ -63,8 +68,7 @@ class SqlUnitOfWork:
         else:
             assert self._sessions is not None
             self.session = self._sessions()
-        self.eligibility_checks = SqlEligibilityChecks(self.session)
-        self.conversations = SqlConversations(self.session)
+        self._bind(self.session)
         return self
 
     def __exit__(self, *exc: object) -> None:
@@ -77,3 +81,11 @@ class SqlUnitOfWork:
             self.session.commit()
         else:
             self.session.flush()
+
+
+class SqlUnitOfWork(SessionUnitOfWork):
+    """The eligibility quote's unit of work."""
+
+    def _bind(self, session: Session) -> None:
+        self.eligibility_checks = SqlEligibilityChecks(session)
+        self.conversations = SqlConversations(session)
