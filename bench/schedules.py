@@ -31,7 +31,7 @@ def per_call_ms(fn, number: int) -> float:
 
 
 def main() -> None:
-    for amortization in Amortization:
+    for amortization in (Amortization.ANNUITY, Amortization.EQUAL_PRINCIPAL, Amortization.FLAT):
         ms = per_call_ms(partial(build_schedule, terms(amortization)), 50)
         print(f"build_schedule 360 rows {amortization.value:16s} {ms:7.2f} ms")
     received, on, payments = build_schedule(terms(Amortization.ANNUITY)).cash_flows()

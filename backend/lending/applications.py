@@ -36,6 +36,7 @@ class Transition(StrEnum):
     DISBURSE = "disburse"
     CLOSE = "close"
     CANCEL = "cancel"
+    PAYOUT_FAILED = "payout_failed"  # the provider returned the money: back to accepted, retryable
 
 
 # Cancelling stops at acceptance's end: once money has moved, a loan is closed by repayment,
@@ -54,6 +55,9 @@ TRANSITIONS: dict[tuple[Status, Transition], Status] = {
     (Status.APPROVED, Transition.ACCEPT): Status.ACCEPTED,
     (Status.ACCEPTED, Transition.DISBURSE): Status.DISBURSED,
     (Status.DISBURSED, Transition.CLOSE): Status.CLOSED,
+    # A payout the bank rejected (closed account, wrong number) moved no money: the signed offer
+    # still stands, so the application returns to accepted and can be paid out to a corrected account.
+    (Status.DISBURSED, Transition.PAYOUT_FAILED): Status.ACCEPTED,
     **{(status, Transition.CANCEL): Status.CANCELLED for status in CANCELLABLE},
 }
 

@@ -39,6 +39,7 @@ class AccountKind(StrEnum):
     DISBURSEMENT_SETTLEMENT = "disbursement_settlement"  # asset: cash/clearing at the payment provider
     LENDER_FUNDING = "lender_funding"  # liability/equity: capital the lender put in
     WRITE_OFF_EXPENSE = "write_off_expense"  # expense: losses written off
+    PAYOUT_COST_EXPENSE = "payout_cost_expense"  # expense: what the payment provider charges us
 
 
 # Balances a borrower owes or is owed are kept per loan, so a statement never needs to guess which
@@ -66,6 +67,9 @@ class EntryKind(StrEnum):
     LATE_FEE = "late_fee"
     WRITE_OFF = "write_off"
     REVERSAL = "reversal"
+    CREDIT_APPLICATION = "credit_application"
+    CREDIT_REFUND = "credit_refund"
+    PAYOUT_COST = "payout_cost"
 
 
 class FeeTreatment(StrEnum):
@@ -358,6 +362,55 @@ def repayment(
     )
 
 
+def credit_application(
+    transfer_id: str, *, loan: LoanAccounts, parts: RepaymentParts, on: date, memo: str = ""
+) -> JournalEntry:
+    """Held customer credit pays instalments: what we owed the borrower falls (debit customer
+    credit) and the receivables it settles fall (credit them by the allocated parts). No cash moves,
+    so the settlement account is untouched; `parts.overpayment` must be zero, because credit left
+    over simply stays where it is."""
+    if parts.overpayment.minor:
+        raise LedgerError("credit applied to dues cannot itself leave an overpayment")
+    _positive(parts.total, "credit applied")
+    return _entry(
+        transfer_id,
+        EntryKind.CREDIT_APPLICATION,
+        on,
+        memo,
+        [
+            _dr(loan[AccountKind.CUSTOMER_CREDIT], parts.total),
+            _cr(loan[AccountKind.PRINCIPAL_RECEIVABLE], parts.principal),
+            _cr(loan[AccountKind.INTEREST_RECEIVABLE], parts.interest),
+            _cr(loan[AccountKind.FEES_RECEIVABLE], parts.fees),
+        ],
+    )
+
+
+def credit_refund(
+    transfer_id: str, *, loan: LoanAccounts, amount: Money, on: date, memo: str = ""
+) -> JournalEntry:
+    """Pay held credit back to the borrower: the liability is settled (debit customer credit) with
+    cash leaving the settlement account (credit)."""
+    _positive(amount, "refund")
+    lines = [
+        _dr(loan[AccountKind.CUSTOMER_CREDIT], amount),
+        _cr(loan[AccountKind.DISBURSEMENT_SETTLEMENT], amount),
+    ]
+    return _entry(transfer_id, EntryKind.CREDIT_REFUND, on, memo, lines)
+
+
+def payout_cost(
+    transfer_id: str, *, tenant_id: uuid.UUID, amount: Money, on: date, memo: str = ""
+) -> JournalEntry:
+    """The provider's own charge for a payout: an operating expense of the lender (debit payout
+    cost), taken from the float at the provider (credit settlement). It is not the borrower's
+    origination fee and never touches a loan's accounts."""
+    _positive(amount, "payout cost")
+    cost = AccountRef(tenant_id, AccountKind.PAYOUT_COST_EXPENSE, None, amount.currency)
+    cash = AccountRef(tenant_id, AccountKind.DISBURSEMENT_SETTLEMENT, None, amount.currency)
+    return _entry(transfer_id, EntryKind.PAYOUT_COST, on, memo, [_dr(cost, amount), _cr(cash, amount)])
+
+
 def write_off(
     transfer_id: str,
     *,
@@ -495,11 +548,14 @@ __all__ = [
     "TransferIdConflict",
     "UnbalancedEntry",
     "UnknownEntry",
+    "credit_application",
+    "credit_refund",
     "disbursement",
     "fee_charge",
     "funding",
     "interest_accrual",
     "late_fee",
+    "payout_cost",
     "repayment",
     "reverse",
     "same_postings",

@@ -130,26 +130,41 @@ def make_offers(
     requested_term: int,
     frequency: Frequency,
     quote_fn: QuoteFn,
+    *,
+    match_terms: bool = True,
 ) -> list[Offer]:
     """Up to three offers for an approval, sorted by total repayable (then APR, then lender id so
     the order is stable). Each lender lends the approved limit or its own maximum, whichever is
-    lower; a lender that cannot serve the grade, term, frequency, currency or amount is skipped."""
+    lower; a lender that cannot serve the grade, term, frequency, currency or amount is skipped.
+
+    A lender's `terms` are instalment counts; a single-payment advance (invoice financing) has
+    none to match, so its caller passes `match_terms=False`."""
     if decision.outcome is not Outcome.APPROVE or decision.limit is None or decision.grade is None:
         return []
     offers = [
         offer
         for lender in lenders
-        if (offer := _offer(lender, decision.grade, decision.limit, requested_term, frequency, quote_fn))
+        if (
+            offer := _offer(
+                lender, decision.grade, decision.limit, requested_term, frequency, quote_fn, match_terms
+            )
+        )
     ]
     offers.sort(key=lambda o: (o.total_repayable.minor, o.apr, o.lender_id))
     return offers[:MAX_OFFERS]
 
 
 def _offer(
-    lender: Lender, grade: str, limit: Money, term: int, frequency: Frequency, quote_fn: QuoteFn
+    lender: Lender,
+    grade: str,
+    limit: Money,
+    term: int,
+    frequency: Frequency,
+    quote_fn: QuoteFn,
+    match_terms: bool = True,
 ) -> Offer | None:
     pricing = lender.pricing.get(grade)
-    if pricing is None or term not in lender.terms or frequency not in lender.frequencies:
+    if pricing is None or (match_terms and term not in lender.terms) or frequency not in lender.frequencies:
         return None
     if lender.max_amount.currency != limit.currency:
         return None

@@ -36,8 +36,11 @@ def offer_terms(
     fee: Money,
     disbursed_on: date,
     amortization: Amortization = DEFAULT_AMORTIZATION,
+    maturity: date | None = None,
 ) -> LoanTerms:
-    """The loan an offer describes, the fee deducted at payout (not financed)."""
+    """The loan an offer describes, the fee deducted at payout (not financed). `maturity` fixes the
+    first (for a bullet, the only) payment date, e.g. an invoice's due date; otherwise it is one
+    period after the payout."""
     return LoanTerms(
         principal=principal,
         annual_rate=annual_rate,
@@ -45,7 +48,7 @@ def offer_terms(
         frequency=frequency,
         amortization=amortization,
         disbursement_date=disbursed_on,
-        first_payment_date=first_due_on(disbursed_on, frequency),
+        first_payment_date=maturity or first_due_on(disbursed_on, frequency),
         upfront_fee=fee,
     )
 
@@ -58,9 +61,10 @@ def offer_schedule(
     fee: Money,
     disbursed_on: date,
     amortization: Amortization = DEFAULT_AMORTIZATION,
+    maturity: date | None = None,
 ) -> Schedule:
     return build_schedule(
-        offer_terms(principal, annual_rate, term_count, frequency, fee, disbursed_on, amortization)
+        offer_terms(principal, annual_rate, term_count, frequency, fee, disbursed_on, amortization, maturity)
     )
 
 
@@ -75,15 +79,25 @@ class ScheduleQuote:
 
     disbursed_on: date
     amortization: Amortization = DEFAULT_AMORTIZATION
+    maturity: date | None = None
 
     def __call__(
         self, principal: Money, annual_rate: Decimal, term_count: int, frequency: Frequency, fee: Money
     ) -> Quote:
         schedule = offer_schedule(
-            principal, annual_rate, term_count, frequency, fee, self.disbursed_on, self.amortization
+            principal,
+            annual_rate,
+            term_count,
+            frequency,
+            fee,
+            self.disbursed_on,
+            self.amortization,
+            self.maturity,
         )
         return Quote(schedule.payment, schedule.total_interest, apr_of(schedule))
 
 
-def quote_fn(disbursed_on: date) -> QuoteFn:
-    return ScheduleQuote(disbursed_on)
+def quote_fn(
+    disbursed_on: date, amortization: Amortization = DEFAULT_AMORTIZATION, maturity: date | None = None
+) -> QuoteFn:
+    return ScheduleQuote(disbursed_on, amortization, maturity)

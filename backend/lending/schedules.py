@@ -37,6 +37,8 @@ from enum import StrEnum
 
 from backend.lending.dates import Frequency, due_date
 from backend.lending.money import Money
+from backend.lending.products import BnplTerms
+from backend.lending.products import Frequency as ProductFrequency
 
 DAYS_IN_YEAR = Decimal(365)
 
@@ -45,6 +47,10 @@ class Amortization(StrEnum):
     ANNUITY = "annuity"
     EQUAL_PRINCIPAL = "equal_principal"
     FLAT = "flat"
+    PAY_IN_N = "pay_in_n"
+    """BNPL at 0%: the price in N equal parts, the odd cent on the first (`BnplTerms`)."""
+    BULLET = "bullet"
+    """One payment at maturity (invoice financing): principal plus simple interest on actual days."""
 
 
 class PaymentTiming(StrEnum):
@@ -173,6 +179,10 @@ def annuity_factor(rate: Decimal, count: int, timing: PaymentTiming) -> Decimal:
 def build_schedule(terms: LoanTerms) -> Schedule:
     """The full schedule for `terms`; raises InvalidTerms for terms that cannot be scheduled."""
     _validate(terms)
+    if terms.amortization is Amortization.BULLET:
+        return _bullet(terms)
+    if terms.amortization is Amortization.PAY_IN_N:
+        return _pay_in_n(terms)
     days = odd_days(terms)
     odd_fraction = terms.annual_rate * days / DAYS_IN_YEAR
     dates = [due_date(terms.first_payment_date, k, terms.frequency) for k in range(terms.term_count)]
@@ -244,6 +254,38 @@ def _flat(terms: LoanTerms, dates: list[date], odd_fraction: Decimal) -> Schedul
         rows.append(_row(number, due, principal, interest, balance - principal))
         balance = balance - principal
     return Schedule(terms, payment, tuple(rows))
+
+
+def _bullet(terms: LoanTerms) -> Schedule:
+    """A single repayment on the first payment date (an invoice's due date): there is no regular
+    period, so interest is simple interest on the actual days lent, the discount fee's usual basis."""
+    if terms.term_count != 1:
+        raise InvalidTerms("a bullet loan is repaid in one payment")
+    days = (terms.first_payment_date - terms.disbursement_date).days
+    if days < 1:
+        raise InvalidTerms("a bullet loan matures after the payout")
+    financed = terms.financed
+    interest = financed.times(terms.annual_rate * days / DAYS_IN_YEAR)
+    row = _row(1, terms.first_payment_date, financed, interest, Money.zero(financed.currency))
+    return Schedule(terms, row.payment, (row,))
+
+
+def _pay_in_n(terms: LoanTerms) -> Schedule:
+    """Interest-free equal parts, split by the product rule so the schedule, the offer and the
+    instalments stored at payout are the same figures (remainder on the first part)."""
+    if terms.annual_rate != 0:
+        raise InvalidTerms("pay-in-N is interest-free; price it with fees")
+    split = BnplTerms(terms.term_count, ProductFrequency(terms.frequency.value))
+    parts = split.instalment_amounts(terms.financed)
+    zero = Money.zero(terms.financed.currency)
+    rows: list[Installment] = []
+    balance = terms.financed
+    for number, part in enumerate(parts, start=1):
+        balance = balance - part
+        rows.append(
+            _row(number, due_date(terms.first_payment_date, number - 1, terms.frequency), part, zero, balance)
+        )
+    return Schedule(terms, rows[0].payment, tuple(rows))
 
 
 def _row(number: int, due: date, principal: Money, interest: Money, balance: Money) -> Installment:

@@ -17,6 +17,7 @@ rounding_step: "10000"
 products:
   working_capital: {min_amount: "50000", max_amount: "10000000"}
   invoice_financing: {min_amount: "100000", max_amount: "20000000"}
+  bnpl: {min_amount: "5000", max_amount: "500000"}
 
 knockouts:
   - id: kyc_failed

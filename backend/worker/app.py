@@ -9,6 +9,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from celery import Celery, signals
+from celery.schedules import crontab
 
 from backend.observability import configure_logging
 from backend.settings import VAR_DIR, Settings, get_settings
@@ -42,6 +43,8 @@ def make_celery(settings: Settings) -> Celery:
         beat_schedule_filename=str(VAR_DIR / "celerybeat-schedule"),
         beat_schedule={
             "resend-stale-outbound": {"task": "outbound.resend_stale", "schedule": timedelta(minutes=1)},
+            # Shortly after midnight UTC (the business date's clock), once the day's dues exist.
+            "servicing-daily": {"task": "servicing.daily", "schedule": crontab(hour=0, minute=15)},
         },
         broker_connection_retry_on_startup=True,
     )

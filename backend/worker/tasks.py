@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, date, datetime, timedelta
 from functools import cache
+from typing import Any
 
 import structlog
 from structlog.contextvars import bind_contextvars, clear_contextvars
 
+from backend.adapters.db.servicing_repository import SqlServicingUnitOfWork
 from backend.adapters.messaging.sandbox import SandboxMessenger
 from backend.components import Components
 from backend.gateway import outbound
+from backend.services.servicing.daily import run_daily
 from backend.settings import get_settings
 from backend.worker.app import celery_app
 
@@ -38,3 +41,28 @@ def resend_stale() -> int:
     if ids:
         log.info("resent_stale_outbound", count=len(ids))
     return len(ids)
+
+
+@celery_app.task(name="servicing.daily")
+def servicing_daily(on: str | None = None) -> dict[str, Any]:
+    """Beat's daily servicing pass (interest due, credit, late fees) for every active loan.
+    `on` (YYYY-MM-DD) back-dates a run; by default it is today's UTC business date, the same
+    clock the API uses. Safe to run twice: every step is idempotent on its transfer ids."""
+    clear_contextvars()
+    bind_contextvars(task="servicing.daily")
+    day = date.fromisoformat(on) if on else datetime.now(UTC).date()
+    sessions = components().sessions
+    run = run_daily(day, lambda: SqlServicingUnitOfWork(sessions))
+    for loan_id, error in run.failed:
+        log.error("servicing_daily_loan_failed", loan_id=str(loan_id), error=error)
+    log.info(
+        "servicing_daily", on=day.isoformat(), loans=run.loans, credit_applied=run.credit_applied,
+        late_fees=run.late_fees, failed=len(run.failed),
+    )  # fmt: skip
+    return {
+        "on": day.isoformat(),
+        "loans": run.loans,
+        "credit_applied": run.credit_applied,
+        "late_fees": run.late_fees,
+        "failed": [str(loan_id) for loan_id, _ in run.failed],
+    }

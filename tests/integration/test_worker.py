@@ -1,8 +1,5 @@
 """The outbound delivery task through a real Celery worker process on Redis."""
 
-import os
-import subprocess
-import sys
 import time
 import uuid
 
@@ -10,37 +7,13 @@ import pytest
 from sqlalchemy import text
 
 from tests.integration.conftest import DEMO_AUTH
+from tests.integration.worker_process import celery_worker
 
 
 @pytest.fixture(scope="module")
 def worker(client, tmp_path_factory):
-    log = tmp_path_factory.mktemp("worker") / "worker.log"
-    with open(log, "wb") as out:
-        proc = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "celery",
-                "-A",
-                "backend.worker.app:celery_app",
-                "worker",
-                "--concurrency",
-                "1",
-                "--pool",
-                "solo",
-                "--loglevel",
-                "INFO",
-                "--without-heartbeat",
-                "--without-gossip",
-                "--without-mingle",
-            ],
-            stdout=out,
-            stderr=subprocess.STDOUT,
-            env=os.environ.copy(),
-        )
-    yield proc
-    proc.terminate()
-    proc.wait(timeout=30)
+    with celery_worker(tmp_path_factory.mktemp("worker") / "worker.log") as proc:
+        yield proc
 
 
 def latest_conversation(db) -> str:

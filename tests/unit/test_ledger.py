@@ -323,3 +323,28 @@ def test_the_trial_balance_sums_to_zero_per_currency():
     for cur in ("NGN", "KES"):
         assert sum(m.minor for (kind, c), m in totals.items() if c == cur) == 0
     assert totals[(K.PRINCIPAL_RECEIVABLE, "KES")] == Money(85_000, "KES")
+
+
+def test_credit_applied_settles_receivables_without_moving_cash():
+    from backend.lending.ledger import credit_application
+
+    parts = RepaymentParts.of("NGN", principal=700, interest=300)
+    entry = credit_application("c1", loan=a_loan(), parts=parts, on=DAY)
+    assert lines(entry) == {
+        AccountKind.CUSTOMER_CREDIT: 1000,
+        AccountKind.PRINCIPAL_RECEIVABLE: -700,
+        AccountKind.INTEREST_RECEIVABLE: -300,
+    }
+    with pytest.raises(LedgerError):
+        leftover = RepaymentParts.of("NGN", principal=1, overpayment=1)
+        credit_application("c2", loan=a_loan(), parts=leftover, on=DAY)
+
+
+def test_a_credit_refund_and_a_payout_cost_are_paid_from_the_settlement_account():
+    from backend.lending.ledger import credit_refund, payout_cost
+
+    refund = credit_refund("r1", loan=a_loan(), amount=Money(500, "NGN"), on=DAY)
+    assert lines(refund) == {AccountKind.CUSTOMER_CREDIT: 500, AccountKind.DISBURSEMENT_SETTLEMENT: -500}
+    cost = payout_cost("f1", tenant_id=TENANT, amount=Money(1000, "NGN"), on=DAY)
+    assert lines(cost) == {AccountKind.PAYOUT_COST_EXPENSE: 1000, AccountKind.DISBURSEMENT_SETTLEMENT: -1000}
+    assert all(p.account.loan_id is None for p in cost.postings)

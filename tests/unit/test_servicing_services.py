@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import replace
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any, Self
 
@@ -17,8 +17,16 @@ from backend.lending.money import Money
 from backend.lending.products import DEFAULT_PRODUCTS, Product
 from backend.lending.schedules import Amortization
 from backend.services.servicing.balances import balance_of
+from backend.services.servicing.credit import RefundCredit, apply_credit, refund_credit
 from backend.services.servicing.disbursement import Disburse, disburse
-from backend.services.servicing.errors import InvalidRepayment, LoanNotActive, NotDisbursable
+from backend.services.servicing.errors import (
+    InvalidRepayment,
+    LoanNotActive,
+    NotDisbursable,
+    NotRefundable,
+    PayoutStatusConflict,
+)
+from backend.services.servicing.payouts import ReportPayoutStatus, settle_payout
 from backend.services.servicing.ports import (
     DisbursableAgreement,
     DisbursementRecord,
@@ -62,6 +70,8 @@ class FakeUow:
     def get(self, tenant_id: uuid.UUID, code_or_id: Any, *, for_update: bool = False) -> Any:
         if isinstance(code_or_id, str):
             return DEFAULT_PRODUCTS[code_or_id]
+        if payout := next((d for d in self.disbursed.values() if d.id == code_or_id), None):
+            return payout
         loan = self.loans_by_id.get(code_or_id)
         return None if loan is None else replace(loan, interest_accrued=dict(loan.interest_accrued))
 
@@ -79,8 +89,14 @@ class FakeUow:
     def for_application(self, tenant_id: uuid.UUID, application_id: uuid.UUID) -> DisbursementRecord | None:
         return self.disbursed.get(application_id)
 
+    def failed_count(self, tenant_id: uuid.UUID, application_id: uuid.UUID) -> int:
+        return 0
+
     def by_provider_ref(self, tenant_id: uuid.UUID, provider_ref: str) -> PaymentRecord | None:
         return self.paid.get(provider_ref)
+
+    def entry(self, tenant_id: uuid.UUID, transfer_id: str) -> JournalEntry | None:
+        return self.entries.get(transfer_id)
 
     def post(self, entry: JournalEntry, tenant_id: uuid.UUID) -> None:
         self.entries.setdefault(entry.transfer_id, entry)
@@ -181,3 +197,25 @@ def test_balance_reports_overdue_and_the_next_instalment():
 
 def test_products_used_by_the_fake_are_real_products():
     assert isinstance(DEFAULT_PRODUCTS["ngn-working-capital"], Product)
+
+
+def test_held_credit_pays_only_what_has_fallen_due_and_is_refunded_after_close():
+    uow, loan_id = disbursed(product_code="ngn-bnpl-4")
+    dues = uow.loans_by_id[loan_id].dues
+    first = dues[0].total_outstanding
+    record_repayment(RecordRepayment(TENANT, loan_id, first + Money(1_000_00, "NGN"), DAY, "p1"), uow)
+    assert uow.loans_by_id[loan_id].credit_balance.minor == 1_000_00
+    assert apply_credit(TENANT, loan_id, dues[1].due_date - timedelta(days=1), uow).amount.minor == 0
+    assert apply_credit(TENANT, loan_id, dues[1].due_date, uow).amount.minor == 1_000_00
+    entry = uow.entries[f"credit:{loan_id}:{dues[1].due_date.isoformat()}"]
+    assert entry.kind is EntryKind.CREDIT_APPLICATION and not any(sums_by_currency(entry.postings).values())
+    with pytest.raises(NotRefundable):
+        refund_credit(RefundCredit(TENANT, loan_id, {}), uow, SandboxPayouts(), DAY)
+
+
+def test_a_payout_outcome_is_taken_from_the_provider_not_the_report():
+    uow, _ = disbursed()
+    record = next(iter(uow.disbursed.values()))
+    report = ReportPayoutStatus(TENANT, record.id, record.provider_ref, "failed")
+    with pytest.raises(PayoutStatusConflict):  # the sandbox paid this destination out fine
+        settle_payout(report, uow, SandboxPayouts(), DAY)

@@ -12,7 +12,18 @@ import uuid
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import BigInteger, Date, ForeignKey, Index, Integer, String, Text, UniqueConstraint, Uuid
+from sqlalchemy import (
+    BigInteger,
+    Date,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+    Uuid,
+    text,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from backend.adapters.db.models import Base, utcnow
@@ -142,6 +153,8 @@ class Offer(Base):
     total_repayable_minor: Mapped[int] = mapped_column(Minor)
     status: Mapped[str] = mapped_column(String(16), default="open")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # A single-payment offer (invoice financing) falls due on a fixed date, not one period on.
+    maturity_date: Mapped[date | None] = mapped_column(Date, default=None)
 
 
 class Agreement(Base):
@@ -168,12 +181,23 @@ class Agreement(Base):
 
 class Loan(Base):
     __tablename__ = "loans"
-    __table_args__ = (Index("ix_loans_tenant_created", "tenant_id", "created_at", "id"),)
+    __table_args__ = (
+        Index("ix_loans_tenant_created", "tenant_id", "created_at", "id"),
+        # One live loan per application; a loan cancelled by a failed payout stays as history
+        # beside the loan of the next payout attempt (migration 0008).
+        Index(
+            "uq_loans_live_application",
+            "application_id",
+            unique=True,
+            postgresql_where=text("status <> 'cancelled'"),
+            sqlite_where=text("status <> 'cancelled'"),
+        ),
+    )
 
     id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=uuid.uuid4)
     tenant_id: Mapped[uuid.UUID] = _tenant()
     application_id: Mapped[uuid.UUID] = mapped_column(
-        ForeignKey("credit_applications.id", ondelete="RESTRICT"), unique=True
+        ForeignKey("credit_applications.id", ondelete="RESTRICT")
     )
     customer_id: Mapped[uuid.UUID] = mapped_column(
         ForeignKey("customers.id", ondelete="RESTRICT"), index=True

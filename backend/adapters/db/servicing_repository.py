@@ -11,7 +11,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import select, tuple_
+from sqlalchemy import func, select, tuple_
 from sqlalchemy.orm import Session
 
 from backend.adapters.db import audit
@@ -29,7 +29,7 @@ from backend.adapters.db.lending_models import Product as ProductRow
 from backend.adapters.db.uow import SessionUnitOfWork
 from backend.lending.allocation import InstalmentDue
 from backend.lending.dates import Frequency
-from backend.lending.ledger import FeeTreatment
+from backend.lending.ledger import FeeTreatment, JournalEntry
 from backend.lending.money import Money
 from backend.lending.products import DEFAULT_PRODUCTS, Product
 from backend.lending.schedules import Amortization
@@ -73,6 +73,7 @@ class SqlAgreements:
             amortization=Amortization(offer.amortization),
             origination_fee=Money(sum(int(f.get("amount_minor", 0)) for f in offer.fees), offer.currency),
             fee_treatment=_treatment(offer.fees),
+            maturity=offer.maturity_date,
         )
 
 
@@ -154,6 +155,12 @@ class SqlLoans:
         self._session.add_all(rows.values())
         self._rows[loan.id] = (row, rows)
 
+    def active_ids(self) -> list[tuple[uuid.UUID, uuid.UUID]]:
+        rows = self._session.execute(
+            select(Loan.tenant_id, Loan.id).where(Loan.status == "active").order_by(Loan.tenant_id, Loan.id)
+        )
+        return [(tenant_id, loan_id) for tenant_id, loan_id in rows]
+
     def save(self, loan: LoanState) -> None:
         row, instalments = self._rows[loan.id]
         row.status = loan.status
@@ -218,9 +225,45 @@ class SqlDisbursements:
         row = self._session.scalar(
             select(Disbursement)
             .join(Loan, Loan.id == Disbursement.loan_id)
-            .where(Loan.application_id == application_id, Disbursement.tenant_id == tenant_id)
+            .where(
+                Loan.application_id == application_id,
+                Disbursement.tenant_id == tenant_id,
+                Disbursement.status != "failed",
+            )
         )
         return None if row is None else _disbursement(row)
+
+    def failed_count(self, tenant_id: uuid.UUID, application_id: uuid.UUID) -> int:
+        return (
+            self._session.scalar(
+                select(func.count())
+                .select_from(Disbursement)
+                .join(Loan, Loan.id == Disbursement.loan_id)
+                .where(
+                    Loan.application_id == application_id,
+                    Disbursement.tenant_id == tenant_id,
+                    Disbursement.status == "failed",
+                )
+            )
+            or 0
+        )
+
+    def get(
+        self, tenant_id: uuid.UUID, disbursement_id: uuid.UUID, *, for_update: bool = False
+    ) -> DisbursementRecord | None:
+        query = select(Disbursement).where(
+            Disbursement.id == disbursement_id, Disbursement.tenant_id == tenant_id
+        )
+        if for_update:
+            query = query.with_for_update()
+        row = self._session.scalar(query.execution_options(populate_existing=True))
+        return None if row is None else _disbursement(row)
+
+    def set_outcome(self, record: DisbursementRecord) -> None:
+        row = self._session.get(Disbursement, record.id)
+        assert row is not None and row.tenant_id == record.tenant_id
+        row.status = record.status
+        row.fee_minor = record.provider_fee.minor
 
     def add(self, record: DisbursementRecord) -> None:
         self._session.add(
@@ -339,6 +382,14 @@ class SqlProducts:
         raise NotFound(f"product {code!r} not found")
 
 
+class SqlServicingLedger(SqlLedger):
+    """The ledger as the servicing port sees it: posting, plus looking an entry up by transfer id."""
+
+    def entry(self, tenant_id: uuid.UUID, transfer_id: str) -> JournalEntry | None:
+        row = self._entry_row(tenant_id, transfer_id)
+        return None if row is None else self._to_domain(row)
+
+
 class SqlServicingUnitOfWork(SessionUnitOfWork):
     def _bind(self, session: Session) -> None:
         self.agreements = SqlAgreements(session)
@@ -346,7 +397,7 @@ class SqlServicingUnitOfWork(SessionUnitOfWork):
         self.loans = SqlLoans(session)
         self.disbursements = SqlDisbursements(session)
         self.payments = SqlPayments(session)
-        self.ledger = SqlLedger(session)
+        self.ledger = SqlServicingLedger(session)
         self.audit = SqlAudit(session)
         self.products = SqlProducts(session)
 

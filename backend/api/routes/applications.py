@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
+from datetime import date, datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Header, Query
@@ -142,6 +142,9 @@ class OfferOut(BaseModel):
     fees: list[FeeOut]
     total_repayable_minor: int
     status: str
+    maturity_date: date | None = Field(
+        default=None, description="The single repayment's fixed due date (invoice financing)."
+    )
 
     @classmethod
     def of(cls, rec: OfferRec) -> OfferOut:

@@ -1,20 +1,25 @@
-"""POST /v1/disbursements: pay out a signed agreement, creating the loan."""
+"""POST /v1/disbursements: pay out a signed agreement, creating the loan; and the provider's
+report of how the payout ended, POST /v1/disbursements/{id}/status."""
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+import uuid
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Header
+from pydantic import BaseModel, Field
 from sqlalchemy.orm import Session
 
 from backend.adapters.db.servicing_repository import SqlServicingUnitOfWork
 from backend.adapters.payments.sandbox import SandboxPayouts
 from backend.api import idempotency
 from backend.api.deps import ComponentsDep, CurrentTenant
+from backend.api.errors import Problem
 from backend.api.routes.loans import as_problem
 from backend.api.routes.servicing_schemas import DisbursementIn, DisbursementOut, TodayDep
 from backend.services.servicing.disbursement import Disburse, disburse
-from backend.services.servicing.errors import ServicingError
+from backend.services.servicing.errors import PayoutStatusConflict, ServicingError
+from backend.services.servicing.payouts import ReportPayoutStatus, settle_payout
 
 router = APIRouter(prefix="/v1/disbursements", tags=["disbursements"])
 
@@ -38,3 +43,36 @@ def create_disbursement(
         return DisbursementOut.of(record, tenant.default_locale).model_dump(mode="json")
 
     return idempotency.once(c.sessions, tenant, idempotency_key, body.model_dump(mode="json"), run)
+
+
+class PayoutStatusIn(BaseModel):
+    """The shape of a provider's transfer webhook, reduced to what we act on."""
+
+    provider_ref: str = Field(min_length=1, max_length=128)
+    status: Literal["succeeded", "failed"]
+    reason: str | None = Field(default=None, max_length=500, description="The provider's words; logged only.")
+
+
+class PayoutStatusOut(DisbursementOut):
+    replayed: bool
+
+
+@router.post("/{disbursement_id}/status", response_model=PayoutStatusOut)
+def report_payout_status(
+    disbursement_id: uuid.UUID, body: PayoutStatusIn, tenant: CurrentTenant, c: ComponentsDep, today: TodayDep
+) -> PayoutStatusOut:
+    """Apply the payout's final status, as confirmed with the payments adapter: `failed` reverses
+    the disbursement, cancels the loan and returns the application to `accepted`; `succeeded` posts
+    the provider's charge. Idempotent: a redelivered report of the same status returns 200 with
+    `replayed: true`; a contradicting one is 409 `payout-status-conflict`."""
+    cmd = ReportPayoutStatus(
+        tenant.id, disbursement_id, body.provider_ref, body.status, actor=f"provider:{tenant.slug}"
+    )
+    try:
+        record = settle_payout(cmd, SqlServicingUnitOfWork(c.sessions), SandboxPayouts(), today)
+    except PayoutStatusConflict as exc:
+        raise Problem(409, "payout-status-conflict", str(exc)) from exc
+    except ServicingError as exc:
+        raise as_problem(exc) from exc
+    out = DisbursementOut.of(record, tenant.default_locale)
+    return PayoutStatusOut(**out.model_dump(), replayed=record.replayed)

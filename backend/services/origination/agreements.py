@@ -60,6 +60,7 @@ def schedule_for(offer: OfferRec, disbursed_on: datetime) -> Schedule:
         fee_of(offer),
         disbursed_on.date(),
         Amortization(offer.amortization),
+        offer.maturity_date,
     )
 
 

@@ -9,17 +9,19 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass, replace
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from backend.lending.applications import IllegalTransition, Status, Transition, next_status
 from backend.lending.dates import Frequency
 from backend.lending.eligibility import BusinessType
+from backend.lending.kind_offers import bnpl_offer, invoice_decision
 from backend.lending.lender_config import InvalidLender, lender_from_config
 from backend.lending.money import CurrencyMismatch, Money
-from backend.lending.offers import Offer, make_offers
+from backend.lending.offers import Lender, Offer, make_offers
 from backend.lending.products import Product, ProductKind
 from backend.lending.quoting import DEFAULT_AMORTIZATION, quote_fn
+from backend.lending.schedules import Amortization
 from backend.lending.underwriting import (
     BankStatementFeatures,
     Decision,
@@ -181,8 +183,11 @@ def submit(
             raise Invalid("Set requested_amount, term_count and frequency before submitting.")
         product = load_product(uow, app.product_code)
         check_bounds(app, product)
-        if product.kind is ProductKind.INVOICE_FINANCING and app.invoice is None:
-            raise Invalid("Invoice financing needs the invoice.", field="invoice")
+        if product.kind is ProductKind.INVOICE_FINANCING:
+            if app.invoice is None:
+                raise Invalid("Invoice financing needs the invoice.", field="invoice")
+            if invoice_due_date(app.invoice) <= now.date():
+                raise Invalid("The invoice must fall due after today.", field="invoice.due_date")
         profile = uow.repo.profile(app.customer_id)
         if profile is None:
             raise Invalid("Add the customer's business profile before submitting.", field="customer_id")
@@ -257,9 +262,11 @@ def _store_offers(
             lenders.append(lender_from_config(lender.code, lender.name, lender.pricing))
         except InvalidLender:
             continue  # a misconfigured lender makes no offer; the admin API refuses new ones
-    assert app.term_count is not None and app.frequency is not None
-    offers = make_offers(decision, lenders, app.term_count, Frequency(app.frequency), quote_fn(now.date()))
-    stored = [_offer_rec(app, rec, rank, offer, now) for rank, offer in enumerate(offers, start=1)]
+    offers, amortization, maturity = _priced(app, load_product(uow, app.product_code), decision, lenders, now)
+    stored = [
+        _offer_rec(app, rec, rank, offer, now, amortization, maturity)
+        for rank, offer in enumerate(offers, start=1)
+    ]
     for offer_rec in stored:
         uow.repo.add_offer(offer_rec)
         uow.audit.append(
@@ -272,8 +279,49 @@ def _store_offers(
     return stored
 
 
+def _priced(
+    app: ApplicationRec, product: Product, decision: Decision, lenders: list[Lender], now: datetime
+) -> tuple[list[Offer], Amortization, date | None]:
+    """Offers in the shape of the product's kind, with the amortization (and, for a single payment,
+    the maturity) that disbursement will rebuild the same schedule from."""
+    assert app.term_count is not None and app.frequency is not None and app.requested_amount_minor is not None
+    today = now.date()
+    if product.kind is ProductKind.BNPL:
+        price = Money(app.requested_amount_minor, app.currency)
+        offer = bnpl_offer(decision, product, price, quote_fn(today, Amortization.PAY_IN_N))
+        return ([offer] if offer else []), Amortization.PAY_IN_N, None
+    if product.kind is ProductKind.INVOICE_FINANCING:
+        assert app.invoice is not None
+        maturity = invoice_due_date(app.invoice)
+        invoice_amount = Money(int(app.invoice["amount_minor"]), app.currency)
+        offers = make_offers(
+            invoice_decision(decision, product, invoice_amount),
+            lenders,
+            1,
+            Frequency(app.frequency),
+            quote_fn(today, Amortization.BULLET, maturity),
+            match_terms=False,
+        )
+        return offers, Amortization.BULLET, maturity
+    offers = make_offers(decision, lenders, app.term_count, Frequency(app.frequency), quote_fn(today))
+    return offers, DEFAULT_AMORTIZATION, None
+
+
+def invoice_due_date(invoice: dict[str, Any]) -> date:
+    try:
+        return date.fromisoformat(str(invoice["due_date"]))
+    except ValueError:
+        raise Invalid("The invoice due_date must be a date (YYYY-MM-DD).", field="invoice.due_date") from None
+
+
 def _offer_rec(
-    app: ApplicationRec, decision: DecisionRec, rank: int, offer: Offer, now: datetime
+    app: ApplicationRec,
+    decision: DecisionRec,
+    rank: int,
+    offer: Offer,
+    now: datetime,
+    amortization: Amortization = DEFAULT_AMORTIZATION,
+    maturity: date | None = None,
 ) -> OfferRec:
     return OfferRec(
         id=uuid.uuid4(),
@@ -285,7 +333,8 @@ def _offer_rec(
         currency=offer.amount.currency,
         term_count=offer.term_count,
         frequency=offer.frequency.value,
-        amortization=DEFAULT_AMORTIZATION.value,
+        amortization=amortization.value,
+        maturity_date=maturity,
         payment_minor=offer.periodic_payment.minor,
         annual_rate=str(offer.nominal_rate),
         apr=str(offer.apr),

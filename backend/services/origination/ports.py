@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any, Protocol, Self
 
 
@@ -102,6 +102,7 @@ class OfferRec:
     total_repayable_minor: int
     status: str = "open"
     created_at: datetime | None = None
+    maturity_date: date | None = None
 
 
 @dataclass(slots=True)

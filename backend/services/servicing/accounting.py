@@ -41,6 +41,13 @@ def interest_to_accrue(loan: LoanState, *, due_by: date | None = None) -> dict[i
     return out
 
 
+def daily_accrual_id(loan: LoanState, on: date) -> str:
+    """One transfer id per loan and day for interest that has fallen due, shared by every daily
+    pass (credit application, late fees), so whichever runs first posts it and the rest find
+    nothing left to accrue."""
+    return f"accrual:{loan.id}:{on.isoformat()}"
+
+
 def accrual_entry(loan: LoanState, transfer_id: str, gaps: dict[int, Money], on: date) -> JournalEntry | None:
     """One accrual entry for `gaps`, recorded on the loan state; None when nothing is owed."""
     total = sum((m.minor for m in gaps.values()), 0)

@@ -41,7 +41,8 @@ class Disburse:
 
 
 def terms_for(agreement: DisbursableAgreement, on: date) -> LoanTerms:
-    """Paid out today, first instalment one period later (the schedule's regular first period)."""
+    """Paid out today, first instalment one period later (the schedule's regular first period),
+    or on the offer's fixed maturity (an invoice's due date)."""
     return LoanTerms(
         principal=agreement.principal,
         annual_rate=agreement.annual_rate,
@@ -49,10 +50,19 @@ def terms_for(agreement: DisbursableAgreement, on: date) -> LoanTerms:
         frequency=agreement.frequency,
         amortization=agreement.amortization,
         disbursement_date=on,
-        first_payment_date=due_date(on, 1, agreement.frequency),
+        first_payment_date=agreement.maturity or due_date(on, 1, agreement.frequency),
         upfront_fee=agreement.origination_fee,
         fee_financed=agreement.fee_treatment is FeeTreatment.FINANCED,
     )
+
+
+def disbursement_key(agreement_id: uuid.UUID, attempt: int) -> str:
+    """Payout idempotency key and ledger transfer id of one payout attempt. The first attempt keeps
+    the original `disbursement:<agreement>`; after a failed payout (see `payouts.settle_payout`)
+    the next attempt is numbered, so the provider sees a new instruction and the ledger a new
+    entry, while a retry of the same attempt still gets the first payout back."""
+    base = f"disbursement:{agreement_id}"
+    return base if attempt == 0 else f"{base}:{attempt}"
 
 
 def disburse(cmd: Disburse, uow: ServicingUnitOfWork, payouts: Payouts, today: date) -> DisbursementRecord:
@@ -69,6 +79,9 @@ def disburse(cmd: Disburse, uow: ServicingUnitOfWork, payouts: Payouts, today: d
         except ValueError as exc:
             raise NotDisbursable(str(exc)) from exc
 
+        key = disbursement_key(
+            agreement.agreement_id, uow.disbursements.failed_count(cmd.tenant_id, agreement.application_id)
+        )
         terms = terms_for(agreement, today)
         schedule = build_schedule(terms)
         currency = agreement.principal.currency
@@ -103,7 +116,7 @@ def disburse(cmd: Disburse, uow: ServicingUnitOfWork, payouts: Payouts, today: d
             else agreement.principal
         )
         payout = payouts.payout(
-            idempotency_key=f"disbursement:{agreement.agreement_id}",
+            idempotency_key=key,
             amount=paid_out,
             destination=cmd.destination,
             on=today,
@@ -123,7 +136,7 @@ def disburse(cmd: Disburse, uow: ServicingUnitOfWork, payouts: Payouts, today: d
         uow.disbursements.add(record)
         uow.ledger.post(
             disbursement(
-                f"disbursement:{agreement.agreement_id}",
+                key,
                 loan=accounts_of(loan),
                 principal=agreement.principal,
                 origination_fee=fee,

@@ -26,3 +26,13 @@ class InvalidRepayment(ServicingError):
 class ProviderRefConflict(ServicingError):
     """A provider reference already recorded for a different loan or amount: a redelivery must
     repeat the original payment exactly, anything else is a second payment mislabelled."""
+
+
+class NotRefundable(ServicingError):
+    """Credit is refunded only once the loan is closed (before that it pays the next instalment),
+    and only if there is credit to refund."""
+
+
+class PayoutStatusConflict(ServicingError):
+    """A payout status report that disagrees with the provider, the reference on record, or a
+    final status already recorded (a succeeded payout does not later fail, nor the reverse)."""

@@ -28,6 +28,16 @@ class Payout:
     status: str = "pending"
 
 
+@dataclass(frozen=True, slots=True)
+class PayoutOutcome:
+    """What finally happened to a payout, as the provider reports it when asked (a "verify
+    transfer" call): `succeeded` with the charge it took, or `failed` with its reason."""
+
+    status: str  # "succeeded" | "failed"
+    fee: Money
+    reason: str = ""
+
+
 class Payouts(Protocol):
     """A payment provider's payout API. `idempotency_key` must make a retried instruction return
     the first payout (every real provider offers this): the database transaction that records the
@@ -36,6 +46,11 @@ class Payouts(Protocol):
     def payout(
         self, *, idempotency_key: str, amount: Money, destination: dict[str, Any], on: date
     ) -> Payout: ...
+
+    def outcome(self, *, reference: str, amount: Money, destination: dict[str, Any]) -> PayoutOutcome:
+        """Ask the provider what became of a payout. A status webhook is only a hint to ask: its
+        body is never trusted to cancel a loan or post a fee on its own."""
+        ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,6 +72,8 @@ class DisbursableAgreement:
     amortization: Amortization
     origination_fee: Money
     fee_treatment: FeeTreatment
+    maturity: date | None = None
+    """A single-payment offer's fixed due date (invoice financing); None: one period after payout."""
 
 
 @dataclass(slots=True)
@@ -132,13 +149,24 @@ class Loans(Protocol):
     ) -> LoanState | None: ...
     def add(self, loan: LoanState) -> None: ...
     def save(self, loan: LoanState) -> None: ...
+    def active_ids(self) -> list[tuple[uuid.UUID, uuid.UUID]]:
+        """(tenant_id, loan_id) of every active loan of every tenant: the daily job's work list."""
+        ...
 
 
 class Disbursements(Protocol):
-    def for_application(
-        self, tenant_id: uuid.UUID, application_id: uuid.UUID
+    def for_application(self, tenant_id: uuid.UUID, application_id: uuid.UUID) -> DisbursementRecord | None:
+        """The application's live payout (pending or succeeded); failed payouts are history."""
+        ...
+
+    def failed_count(self, tenant_id: uuid.UUID, application_id: uuid.UUID) -> int: ...
+    def get(
+        self, tenant_id: uuid.UUID, disbursement_id: uuid.UUID, *, for_update: bool = False
     ) -> DisbursementRecord | None: ...
     def add(self, record: DisbursementRecord) -> None: ...
+    def set_outcome(self, record: DisbursementRecord) -> None:
+        """Store the record's `status` and `provider_fee`."""
+        ...
 
 
 class Payments(Protocol):
@@ -149,6 +177,10 @@ class Payments(Protocol):
 class Ledger(Protocol):
     def post(self, entry: JournalEntry, tenant_id: uuid.UUID) -> object:
         """Idempotent on the entry's transfer id (a retry posts nothing)."""
+        ...
+
+    def entry(self, tenant_id: uuid.UUID, transfer_id: str) -> JournalEntry | None:
+        """The entry posted under `transfer_id`, to reverse it or to answer a retry."""
         ...
 
 

@@ -22,6 +22,7 @@ from backend.lending.products import OverpaymentRule
 from backend.services.servicing.accounting import (
     accounts_of,
     accrual_entry,
+    daily_accrual_id,
     interest_to_accrue,
     repayment_entry,
 )
@@ -44,7 +45,8 @@ class RecordRepayment:
     actor: str = "api"
 
 
-def _locked_loan(uow: ServicingUnitOfWork, tenant_id: uuid.UUID, loan_id: uuid.UUID) -> LoanState:
+def locked_loan(uow: ServicingUnitOfWork, tenant_id: uuid.UUID, loan_id: uuid.UUID) -> LoanState:
+    """The loan, its row locked until commit, so every change to one loan is serialised."""
     loan = uow.loans.get(tenant_id, loan_id, for_update=True)
     if loan is None:
         raise NotFound(f"loan {loan_id} not found")
@@ -68,6 +70,18 @@ def _allocation_json(allocation: Allocation, *, payoff: bool) -> dict[str, Any]:
     }
 
 
+def close_if_settled(loan: LoanState, uow: ServicingUnitOfWork, on: date) -> bool:
+    """Close the loan and its application once every instalment is settled, whatever settled the
+    last naira (a repayment, a payoff or held credit)."""
+    if loan.status != "active" or not all(d.settled for d in loan.dues):
+        return False
+    loan.status, loan.closed_on = "closed", on
+    uow.applications.set_status(
+        loan.tenant_id, loan.application_id, next_status(Status.DISBURSED, Transition.CLOSE).value
+    )
+    return True
+
+
 def record_repayment(cmd: RecordRepayment, uow: ServicingUnitOfWork) -> PaymentRecord:
     """Allocate, post and store one payment; a redelivered provider reference changes nothing.
 
@@ -77,7 +91,7 @@ def record_repayment(cmd: RecordRepayment, uow: ServicingUnitOfWork) -> PaymentR
     if cmd.amount.minor <= 0:
         raise InvalidRepayment("a repayment must be positive")
     with uow:
-        loan = _locked_loan(uow, cmd.tenant_id, cmd.loan_id)
+        loan = locked_loan(uow, cmd.tenant_id, cmd.loan_id)
         # Checked under the loan lock: a concurrent redelivery waits here and then sees the first.
         if (done := uow.payments.by_provider_ref(cmd.tenant_id, cmd.provider_ref)) is not None:
             if done.loan_id != cmd.loan_id or done.amount != cmd.amount:
@@ -114,12 +128,7 @@ def record_repayment(cmd: RecordRepayment, uow: ServicingUnitOfWork) -> PaymentR
         uow.ledger.post(repayment_entry(loan, cmd.provider_ref, allocation, cmd.received_on), cmd.tenant_id)
         loan.credit_balance = loan.credit_balance + allocation.credit
 
-        closed = all(d.settled for d in loan.dues)
-        if closed:
-            loan.status, loan.closed_on = "closed", cmd.received_on
-            uow.applications.set_status(
-                cmd.tenant_id, loan.application_id, next_status(Status.DISBURSED, Transition.CLOSE).value
-            )
+        closed = close_if_settled(loan, uow, cmd.received_on)
         record = PaymentRecord(
             id=uuid.uuid4(),
             tenant_id=cmd.tenant_id,
@@ -175,12 +184,12 @@ def assess_late_fees(
     one late fee per instalment still unpaid after the grace period (never twice: the instalment
     remembers it was charged, and the transfer id names the instalment)."""
     with uow:
-        loan = _locked_loan(uow, tenant_id, loan_id)
+        loan = locked_loan(uow, tenant_id, loan_id)
         if loan.status != "active":
             return LateFeesCharged(loan_id, ())
         product = uow.products.get(tenant_id, loan.product_code)
         entry = accrual_entry(
-            loan, f"accrual:{loan.id}:{today.isoformat()}", interest_to_accrue(loan, due_by=today), today
+            loan, daily_accrual_id(loan, today), interest_to_accrue(loan, due_by=today), today
         )
         if entry is not None:
             uow.ledger.post(entry, tenant_id)
