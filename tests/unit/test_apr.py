@@ -147,3 +147,20 @@ def test_flat_interest_apr_is_far_above_its_quoted_rate():
 def test_meaningless_cash_flows_are_refused(payments):
     with pytest.raises(AprError):
         us_actuarial_apr(usd("100"), date(2026, 1, 1), payments, UnitPeriod.MONTH)
+
+
+def test_eu_aprc_matches_the_directives_own_first_example():
+    """Directive 98/7/EC, Annex III ('Examples of calculation', calendar basis), first example:
+    1,000 lent on 1 January 1994, repaid with a single 1,200 on 1 July 1995 (546 days later);
+    the annex gives 13 % at one decimal's rounding rule, or 12.96 % to two places."""
+    advance = Money.of("1000", "EUR")
+    repaid = [(date(1995, 7, 1), Money.of("1200", "EUR"))]
+    assert eu_aprc(advance, date(1994, 1, 1), repaid, 2) == Decimal("12.96")
+    assert eu_aprc(advance, date(1994, 1, 1), repaid, 1) == Decimal("13.0")
+
+
+def test_eu_aprc_of_two_yearly_payments_solves_the_quadratic_exactly():
+    """1,000 repaid by 600 after one year and 600 after two: 1000 = 600v + 600v², v = 1/(1+i),
+    so i = 2 / (sqrt(1 + 4 * 1000/600) - 1) - 1 = 13.066 %."""
+    flows = [(date(1995, 1, 1), Money.of("600", "EUR")), (date(1996, 1, 1), Money.of("600", "EUR"))]
+    assert eu_aprc(Money.of("1000", "EUR"), date(1994, 1, 1), flows, 2) == Decimal("13.07")
