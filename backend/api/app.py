@@ -16,6 +16,7 @@ from backend.api.routes import applications as origination_applications
 from backend.api.routes import calculators, chat_page, conversations, eligibility, health, web_channel
 from backend.api.routes import catalog as origination_catalog
 from backend.api.routes import customers as origination_customers
+from backend.api.routes.credit_lines import router as credit_lines_router
 from backend.api.routes.credit_refunds import router as credit_refunds_router
 from backend.api.routes.disbursements import router as disbursements_router
 from backend.api.routes.ledger import router as ledger_router
@@ -68,6 +69,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         loans_router,
         disbursements_router,
         credit_refunds_router,
+        credit_lines_router,
         ledger_router,
     ):
         app.include_router(router)

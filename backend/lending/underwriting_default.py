@@ -10,7 +10,7 @@ from __future__ import annotations
 
 DEFAULT_RULESET_YAML = """
 id: demo-default
-version: 1
+version: 2
 currency: NGN
 rounding_step: "10000"
 
@@ -18,6 +18,7 @@ products:
   working_capital: {min_amount: "50000", max_amount: "10000000"}
   invoice_financing: {min_amount: "100000", max_amount: "20000000"}
   bnpl: {min_amount: "5000", max_amount: "500000"}
+  line_of_credit: {min_amount: "50000", max_amount: "5000000"}
 
 knockouts:
   - id: kyc_failed

@@ -179,18 +179,52 @@ class Agreement(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
+LIVE_TERM_LOAN = "status <> 'cancelled' AND credit_line_id IS NULL"
+
+
+class CreditLine(Base):
+    """A revolving line opened from a signed line-of-credit agreement. Its terms are the accepted
+    offer's (limit, rate, draw term); what is drawn is the sum of its draws' unpaid principal, so
+    it is never stored twice and cannot drift from the loans."""
+
+    __tablename__ = "credit_lines"
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=uuid.uuid4)
+    tenant_id: Mapped[uuid.UUID] = _tenant()
+    application_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("credit_applications.id", ondelete="RESTRICT"), unique=True
+    )
+    agreement_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("agreements.id", ondelete="RESTRICT"), unique=True
+    )
+    customer_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("customers.id", ondelete="RESTRICT"), index=True
+    )
+    product_code: Mapped[str] = mapped_column(String(64))
+    lender_code: Mapped[str] = mapped_column(String(64))
+    limit_minor: Mapped[int] = mapped_column(Minor)
+    currency: Mapped[str] = mapped_column(String(3))
+    annual_rate: Mapped[str] = mapped_column(String(16))
+    term_count: Mapped[int] = mapped_column(Integer)
+    frequency: Mapped[str] = mapped_column(String(16))
+    status: Mapped[str] = mapped_column(String(16), default="open")
+    closed_on: Mapped[date | None] = mapped_column(Date, default=None)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
 class Loan(Base):
     __tablename__ = "loans"
     __table_args__ = (
         Index("ix_loans_tenant_created", "tenant_id", "created_at", "id"),
-        # One live loan per application; a loan cancelled by a failed payout stays as history
-        # beside the loan of the next payout attempt (migration 0008).
+        # One live loan per term-loan application; a loan cancelled by a failed payout stays as
+        # history beside the loan of the next payout attempt (migration 0008). A credit line's
+        # draws share its application and are many by design (migration 0009).
         Index(
             "uq_loans_live_application",
             "application_id",
             unique=True,
-            postgresql_where=text("status <> 'cancelled'"),
-            sqlite_where=text("status <> 'cancelled'"),
+            postgresql_where=text(LIVE_TERM_LOAN),
+            sqlite_where=text(LIVE_TERM_LOAN),
         ),
     )
 
@@ -215,6 +249,10 @@ class Loan(Base):
     disbursed_on: Mapped[date | None] = mapped_column(Date, default=None)
     credit_balance_minor: Mapped[int] = mapped_column(Minor, default=0)
     closed_on: Mapped[date | None] = mapped_column(Date, default=None)
+    # Set on a draw against a credit line: its application is the line's, shared by every draw.
+    credit_line_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("credit_lines.id", ondelete="RESTRICT"), index=True, default=None
+    )
     version: Mapped[int] = mapped_column(Integer, default=1)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 

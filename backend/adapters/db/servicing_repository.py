@@ -25,6 +25,7 @@ from backend.adapters.db.lending_models import (
     Offer,
     Payment,
 )
+from backend.adapters.db.lending_models import CreditLine as CreditLineRow
 from backend.adapters.db.lending_models import Product as ProductRow
 from backend.adapters.db.uow import SessionUnitOfWork
 from backend.lending.allocation import InstalmentDue
@@ -35,6 +36,7 @@ from backend.lending.products import DEFAULT_PRODUCTS, Product
 from backend.lending.schedules import Amortization
 from backend.services.servicing.errors import NotFound
 from backend.services.servicing.ports import (
+    CreditLineState,
     DisbursableAgreement,
     DisbursementRecord,
     LoanState,
@@ -135,6 +137,7 @@ class SqlLoans:
             status=loan.status,
             disbursed_on=loan.disbursed_on,
             credit_balance_minor=loan.credit_balance.minor,
+            credit_line_id=loan.credit_line_id,
         )
         self._session.add(row)
         self._session.flush()  # the instalments' foreign key needs the loan row first
@@ -214,6 +217,91 @@ def to_state(loan: Loan, rows: Sequence[Instalment]) -> LoanState:
         interest_accrued={r.number: Money(r.interest_accrued_minor, c) for r in rows},
         late_fee_assessed={r.number: r.late_fee_assessed_on for r in rows if r.late_fee_assessed_on},
         closed_on=loan.closed_on,
+        credit_line_id=loan.credit_line_id,
+    )
+
+
+class SqlCreditLines:
+    def __init__(self, session: Session) -> None:
+        self._session = session
+
+    def get(
+        self, tenant_id: uuid.UUID, line_id: uuid.UUID, *, for_update: bool = False
+    ) -> CreditLineState | None:
+        query = select(CreditLineRow).where(CreditLineRow.id == line_id, CreditLineRow.tenant_id == tenant_id)
+        if for_update:
+            query = query.with_for_update()
+        row = self._session.scalar(query.execution_options(populate_existing=True))
+        return None if row is None else credit_line_state(row)
+
+    def for_application(self, tenant_id: uuid.UUID, application_id: uuid.UUID) -> CreditLineState | None:
+        row = self._session.scalar(
+            select(CreditLineRow).where(
+                CreditLineRow.tenant_id == tenant_id, CreditLineRow.application_id == application_id
+            )
+        )
+        return None if row is None else credit_line_state(row)
+
+    def add(self, line: CreditLineState) -> None:
+        self._session.add(
+            CreditLineRow(
+                id=line.id,
+                tenant_id=line.tenant_id,
+                application_id=line.application_id,
+                agreement_id=line.agreement_id,
+                customer_id=line.customer_id,
+                product_code=line.product_code,
+                lender_code=line.lender_code,
+                limit_minor=line.limit.minor,
+                currency=line.limit.currency,
+                annual_rate=str(line.annual_rate),
+                term_count=line.term_count,
+                frequency=line.frequency.value,
+                status=line.status,
+                closed_on=line.closed_on,
+            )
+        )
+        self._session.flush()  # a draw in the same transaction references it
+
+    def save(self, line: CreditLineState) -> None:
+        row = self._session.get(CreditLineRow, line.id)
+        assert row is not None and row.tenant_id == line.tenant_id
+        row.status, row.closed_on = line.status, line.closed_on
+
+    def drawn(self, tenant_id: uuid.UUID, line_id: uuid.UUID, currency: str) -> Money:
+        unpaid = self._session.scalar(
+            select(func.coalesce(func.sum(Instalment.principal_minor - Instalment.paid_principal_minor), 0))
+            .join(Loan, Loan.id == Instalment.loan_id)
+            .where(Loan.tenant_id == tenant_id, Loan.credit_line_id == line_id, Loan.status != "cancelled")
+        )
+        return Money(int(unpaid or 0), currency)
+
+    def open_draws(self, tenant_id: uuid.UUID, line_id: uuid.UUID) -> int:
+        return (
+            self._session.scalar(
+                select(func.count())
+                .select_from(Loan)
+                .where(Loan.tenant_id == tenant_id, Loan.credit_line_id == line_id, Loan.status == "active")
+            )
+            or 0
+        )
+
+
+def credit_line_state(row: CreditLineRow) -> CreditLineState:
+    return CreditLineState(
+        id=row.id,
+        tenant_id=row.tenant_id,
+        application_id=row.application_id,
+        agreement_id=row.agreement_id,
+        customer_id=row.customer_id,
+        product_code=row.product_code,
+        lender_code=row.lender_code,
+        limit=Money(row.limit_minor, row.currency),
+        annual_rate=Decimal(row.annual_rate),
+        term_count=row.term_count,
+        frequency=Frequency(row.frequency),
+        status=row.status,
+        closed_on=row.closed_on,
     )
 
 
@@ -395,6 +483,7 @@ class SqlServicingUnitOfWork(SessionUnitOfWork):
         self.agreements = SqlAgreements(session)
         self.applications = SqlApplications(session)
         self.loans = SqlLoans(session)
+        self.credit_lines = SqlCreditLines(session)
         self.disbursements = SqlDisbursements(session)
         self.payments = SqlPayments(session)
         self.ledger = SqlServicingLedger(session)

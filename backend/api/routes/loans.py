@@ -31,7 +31,10 @@ from backend.api.routes.servicing_schemas import (
 from backend.api.schemas import MoneyOut
 from backend.services.servicing.balances import balance_of
 from backend.services.servicing.errors import (
+    DrawRefused,
     InvalidRepayment,
+    LineDrawn,
+    LineNotOpen,
     LoanNotActive,
     NotDisbursable,
     NotFound,
@@ -49,6 +52,9 @@ _STATUS: dict[type[ServicingError], tuple[int, str]] = {
     LoanNotActive: (409, "loan-not-active"),
     ProviderRefConflict: (409, "provider-ref-conflict"),
     InvalidRepayment: (422, "invalid-repayment"),
+    DrawRefused: (422, "draw-refused"),
+    LineNotOpen: (409, "line-not-open"),
+    LineDrawn: (409, "line-drawn"),
 }
 
 

@@ -20,6 +20,7 @@ from backend.lending.applications import Status, Transition, next_status
 from backend.lending.dates import due_date
 from backend.lending.ledger import FeeTreatment, disbursement
 from backend.lending.money import Money
+from backend.lending.products import ProductKind
 from backend.lending.schedules import LoanTerms, build_schedule
 from backend.services.servicing.accounting import accounts_of
 from backend.services.servicing.errors import NotDisbursable, NotFound
@@ -65,11 +66,20 @@ def disbursement_key(agreement_id: uuid.UUID, attempt: int) -> str:
     return base if attempt == 0 else f"{base}:{attempt}"
 
 
+def draw_key(draw_id: uuid.UUID) -> str:
+    """Payout idempotency key and ledger transfer id of one draw on a credit line: the draw's loan
+    id, which the caller derives from its Idempotency-Key, so a retried draw re-asks the provider
+    under the same key and gets the first payout back."""
+    return f"draw:{draw_id}"
+
+
 def disburse(cmd: Disburse, uow: ServicingUnitOfWork, payouts: Payouts, today: date) -> DisbursementRecord:
     with uow:
         agreement = uow.agreements.for_disbursement(cmd.tenant_id, cmd.agreement_id)
         if agreement is None:
             raise NotFound(f"agreement {cmd.agreement_id} not found")
+        if uow.products.get(cmd.tenant_id, agreement.product_code).kind is ProductKind.LINE_OF_CREDIT:
+            raise NotDisbursable("a line of credit is opened (POST /v1/credit-lines) and drawn, not paid out")
         if (done := uow.disbursements.for_application(cmd.tenant_id, agreement.application_id)) is not None:
             return replace(done, replayed=True)
         if agreement.agreement_status != "signed":
@@ -82,86 +92,103 @@ def disburse(cmd: Disburse, uow: ServicingUnitOfWork, payouts: Payouts, today: d
         key = disbursement_key(
             agreement.agreement_id, uow.disbursements.failed_count(cmd.tenant_id, agreement.application_id)
         )
-        terms = terms_for(agreement, today)
-        schedule = build_schedule(terms)
-        currency = agreement.principal.currency
-        zero = Money.zero(currency)
-        loan = LoanState(
-            id=uuid.uuid4(),
-            tenant_id=cmd.tenant_id,
-            application_id=agreement.application_id,
-            customer_id=agreement.customer_id,
-            agreement_id=agreement.agreement_id,
-            lender_code=agreement.lender_code,
-            product_code=agreement.product_code,
-            principal=agreement.principal,
-            annual_rate=agreement.annual_rate,
-            amortization=agreement.amortization,
-            frequency=agreement.frequency,
-            term_count=agreement.term_count,
-            status="active",
-            disbursed_on=today,
-            credit_balance=zero,
-            dues=tuple(
-                InstalmentDue.unpaid(row.number, row.due_date, row.principal, row.interest, zero)
-                for row in schedule.installments
-            ),
-        )
-        uow.loans.add(loan)
-
-        fee = agreement.origination_fee
-        paid_out = (
-            agreement.principal - fee
-            if agreement.fee_treatment is FeeTreatment.DEDUCTED
-            else agreement.principal
-        )
-        payout = payouts.payout(
-            idempotency_key=key,
-            amount=paid_out,
-            destination=cmd.destination,
-            on=today,
-        )
-        record = DisbursementRecord(
-            id=uuid.uuid4(),
-            tenant_id=cmd.tenant_id,
-            loan_id=loan.id,
-            amount=paid_out,
-            provider_fee=payout.fee,
-            provider=payout.provider,
-            provider_ref=payout.reference,
-            destination=cmd.destination,
-            status=payout.status,
-            expected_arrival=payout.expected_arrival,
-        )
-        uow.disbursements.add(record)
-        uow.ledger.post(
-            disbursement(
-                key,
-                loan=accounts_of(loan),
-                principal=agreement.principal,
-                origination_fee=fee,
-                treatment=agreement.fee_treatment,
-                on=today,
-                memo=f"payout {payout.reference}",
-            ),
-            cmd.tenant_id,
-        )
+        record = pay_out(uow, payouts, agreement, cmd.destination, key, today, actor=cmd.actor)
         uow.applications.set_status(cmd.tenant_id, agreement.application_id, disbursed.value)
-        uow.audit.append(
-            cmd.tenant_id,
-            actor=cmd.actor,
-            action="loan.disbursed",
-            subject_type="loan",
-            subject_id=str(loan.id),
-            data={
-                "agreement_id": str(agreement.agreement_id),
-                "principal_minor": agreement.principal.minor,
-                "paid_out_minor": paid_out.minor,
-                "origination_fee_minor": fee.minor,
-                "fee_treatment": agreement.fee_treatment.value,
-                "currency": currency,
-                "provider_ref": payout.reference,
-            },
-        )
         uow.commit()
         return record
+
+
+def pay_out(
+    uow: ServicingUnitOfWork,
+    payouts: Payouts,
+    agreement: DisbursableAgreement,
+    destination: dict[str, Any],
+    key: str,
+    today: date,
+    *,
+    actor: str,
+    loan_id: uuid.UUID | None = None,
+    credit_line_id: uuid.UUID | None = None,
+) -> DisbursementRecord:
+    """The one disbursement machinery, shared by a term loan and a credit line's draw: the loan and
+    its schedule, the payout under `key`, the disbursement entry under the same transfer id and the
+    audit row. Runs inside the caller's transaction; the caller checks and commits."""
+    tenant_id = agreement.tenant_id
+    terms = terms_for(agreement, today)
+    schedule = build_schedule(terms)
+    currency = agreement.principal.currency
+    zero = Money.zero(currency)
+    loan = LoanState(
+        id=loan_id or uuid.uuid4(),
+        tenant_id=tenant_id,
+        application_id=agreement.application_id,
+        customer_id=agreement.customer_id,
+        agreement_id=agreement.agreement_id,
+        lender_code=agreement.lender_code,
+        product_code=agreement.product_code,
+        principal=agreement.principal,
+        annual_rate=agreement.annual_rate,
+        amortization=agreement.amortization,
+        frequency=agreement.frequency,
+        term_count=agreement.term_count,
+        status="active",
+        disbursed_on=today,
+        credit_balance=zero,
+        dues=tuple(
+            InstalmentDue.unpaid(row.number, row.due_date, row.principal, row.interest, zero)
+            for row in schedule.installments
+        ),
+        credit_line_id=credit_line_id,
+    )
+    uow.loans.add(loan)
+
+    fee = agreement.origination_fee
+    paid_out = (
+        agreement.principal - fee if agreement.fee_treatment is FeeTreatment.DEDUCTED else agreement.principal
+    )
+    payout = payouts.payout(idempotency_key=key, amount=paid_out, destination=destination, on=today)
+    record = DisbursementRecord(
+        id=uuid.uuid4(),
+        tenant_id=tenant_id,
+        loan_id=loan.id,
+        amount=paid_out,
+        provider_fee=payout.fee,
+        provider=payout.provider,
+        provider_ref=payout.reference,
+        destination=destination,
+        status=payout.status,
+        expected_arrival=payout.expected_arrival,
+    )
+    uow.disbursements.add(record)
+    uow.ledger.post(
+        disbursement(
+            key,
+            loan=accounts_of(loan),
+            principal=agreement.principal,
+            origination_fee=fee,
+            treatment=agreement.fee_treatment,
+            on=today,
+            memo=f"payout {payout.reference}",
+        ),
+        tenant_id,
+    )
+    data: dict[str, Any] = {
+        "agreement_id": str(agreement.agreement_id),
+        "principal_minor": agreement.principal.minor,
+        "paid_out_minor": paid_out.minor,
+        "origination_fee_minor": fee.minor,
+        "fee_treatment": agreement.fee_treatment.value,
+        "currency": currency,
+        "provider_ref": payout.reference,
+    }
+    if credit_line_id is not None:
+        data["credit_line_id"] = str(credit_line_id)
+    uow.audit.append(
+        tenant_id,
+        actor=actor,
+        action="loan.disbursed",
+        subject_type="loan",
+        subject_id=str(loan.id),
+        data=data,
+    )
+    return record

@@ -36,3 +36,16 @@ class NotRefundable(ServicingError):
 class PayoutStatusConflict(ServicingError):
     """A payout status report that disagrees with the provider, the reference on record, or a
     final status already recorded (a succeeded payout does not later fail, nor the reverse)."""
+
+
+class DrawRefused(ServicingError):
+    """A draw below the product's minimum, beyond the line's available limit, or in another
+    currency: the borrower can ask again for less (422)."""
+
+
+class LineNotOpen(ServicingError):
+    """A closed line takes no draws, and closes only once."""
+
+
+class LineDrawn(ServicingError):
+    """A line closes only when nothing is drawn: its draws are still being repaid."""

@@ -20,7 +20,7 @@ from datetime import date
 from backend.lending.applications import Status, Transition, next_status
 from backend.lending.ledger import payout_cost, reverse
 from backend.lending.money import Money
-from backend.services.servicing.disbursement import disbursement_key
+from backend.services.servicing.disbursement import disbursement_key, draw_key
 from backend.services.servicing.errors import NotFound, PayoutStatusConflict
 from backend.services.servicing.ports import DisbursementRecord, LoanState, Payouts, ServicingUnitOfWork
 from backend.services.servicing.repayments import locked_loan
@@ -111,10 +111,13 @@ def _failed(
     )
     if loan.status != "active" or touched or any(m.minor for m in loan.interest_accrued.values()):
         raise PayoutStatusConflict(f"loan {loan.id} has activity since the payout; reverse it by hand")
-    # This is the application's only live payout; the failed ones before it numbered the attempts.
-    key = disbursement_key(
-        loan.agreement_id, uow.disbursements.failed_count(loan.tenant_id, loan.application_id)
-    )
+    if loan.credit_line_id is not None:
+        key = draw_key(loan.id)
+    else:
+        # This is the application's only live payout; the failed ones before it numbered the attempts.
+        key = disbursement_key(
+            loan.agreement_id, uow.disbursements.failed_count(loan.tenant_id, loan.application_id)
+        )
     original = uow.ledger.entry(loan.tenant_id, key)
     if original is None:
         raise PayoutStatusConflict(f"no disbursement entry {key} to reverse")
@@ -124,7 +127,11 @@ def _failed(
     )
     loan.status, loan.closed_on = "cancelled", today
     uow.loans.save(loan)
-    uow.applications.set_status(
-        loan.tenant_id, loan.application_id, next_status(Status.DISBURSED, Transition.PAYOUT_FAILED).value
-    )
+    # A failed draw drew nothing (a cancelled draw is not counted as drawn); the line stays open.
+    if loan.credit_line_id is None:
+        uow.applications.set_status(
+            loan.tenant_id,
+            loan.application_id,
+            next_status(Status.DISBURSED, Transition.PAYOUT_FAILED).value,
+        )
     return replace(record, status="failed", provider_fee=Money.zero(record.amount.currency))

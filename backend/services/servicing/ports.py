@@ -99,10 +99,33 @@ class LoanState:
     interest_accrued: dict[int, Money] = field(default_factory=dict)
     late_fee_assessed: dict[int, date] = field(default_factory=dict)
     closed_on: date | None = None
+    credit_line_id: uuid.UUID | None = None
+    """Set on a draw: the line, not the draw, owns the application (closing a draw leaves it open)."""
 
     @property
     def currency(self) -> str:
         return self.principal.currency
+
+
+@dataclass(slots=True)
+class CreditLineState:
+    """A revolving line: the signed offer's limit, rate and draw terms. What is drawn is not stored
+    here: it is the unpaid principal of the line's live draws (`CreditLines.drawn`)."""
+
+    id: uuid.UUID
+    tenant_id: uuid.UUID
+    application_id: uuid.UUID
+    agreement_id: uuid.UUID
+    customer_id: uuid.UUID
+    product_code: str
+    lender_code: str
+    limit: Money
+    annual_rate: Decimal
+    term_count: int
+    frequency: Frequency
+    status: str  # "open" | "closed"
+    closed_on: date | None = None
+    replayed: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -151,6 +174,28 @@ class Loans(Protocol):
     def save(self, loan: LoanState) -> None: ...
     def active_ids(self) -> list[tuple[uuid.UUID, uuid.UUID]]:
         """(tenant_id, loan_id) of every active loan of every tenant: the daily job's work list."""
+        ...
+
+
+class CreditLines(Protocol):
+    def get(
+        self, tenant_id: uuid.UUID, line_id: uuid.UUID, *, for_update: bool = False
+    ) -> CreditLineState | None:
+        """`for_update` locks the line until commit, so two draws are checked one after the other."""
+        ...
+
+    def for_application(self, tenant_id: uuid.UUID, application_id: uuid.UUID) -> CreditLineState | None: ...
+    def add(self, line: CreditLineState) -> None: ...
+    def save(self, line: CreditLineState) -> None:
+        """Store the line's `status` and `closed_on`."""
+        ...
+
+    def drawn(self, tenant_id: uuid.UUID, line_id: uuid.UUID, currency: str) -> Money:
+        """Unpaid principal of the line's draws that are not cancelled (a failed payout drew nothing)."""
+        ...
+
+    def open_draws(self, tenant_id: uuid.UUID, line_id: uuid.UUID) -> int:
+        """How many of the line's draws are still active (principal repaid, interest still owed)."""
         ...
 
 
@@ -207,6 +252,7 @@ class ServicingUnitOfWork(Protocol):
     agreements: Agreements
     applications: Applications
     loans: Loans
+    credit_lines: CreditLines
     disbursements: Disbursements
     payments: Payments
     ledger: Ledger

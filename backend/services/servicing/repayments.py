@@ -76,9 +76,10 @@ def close_if_settled(loan: LoanState, uow: ServicingUnitOfWork, on: date) -> boo
     if loan.status != "active" or not all(d.settled for d in loan.dues):
         return False
     loan.status, loan.closed_on = "closed", on
-    uow.applications.set_status(
-        loan.tenant_id, loan.application_id, next_status(Status.DISBURSED, Transition.CLOSE).value
-    )
+    if loan.credit_line_id is None:  # a draw's application is its line's, closed with the line
+        uow.applications.set_status(
+            loan.tenant_id, loan.application_id, next_status(Status.DISBURSED, Transition.CLOSE).value
+        )
     return True
 
 
