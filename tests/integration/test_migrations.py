@@ -74,3 +74,13 @@ def test_models_and_migrations_agree(scratch_db):
 def test_migrations_leave_rasa_tracker_tables_alone(scratch_db):
     upgrade(scratch_db)
     assert "events" not in tables(scratch_db)
+
+
+def test_migrations_go_up_and_down_on_sqlite_too(tmp_path):
+    """The embedded default (`make run` with no configuration) runs on SQLite."""
+    url = f"sqlite:///{tmp_path / 'app.db'}"
+    upgrade(url)
+    assert tables(url) >= TABLES
+    command.check(alembic_config(url))
+    downgrade(url, "base")
+    assert tables(url) <= {"alembic_version"}
