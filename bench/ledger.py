@@ -7,7 +7,7 @@ audit row, commit) for a fixed time. In the same run it initialises pgbench's TP
 in a second scratch database (`pgbench -i -s 1`) and runs `pgbench -c M -j 2 -T seconds`, so the
 ratio compares the two on the same server under the same load. Both databases are dropped.
 
-TPC-B is 5 statements per transaction; a repayment is about 20 round trips, and every audited
+TPC-B is 5 statements per transaction; a repayment is 16 round trips (14 statements), and every audited
 change of one tenant serialises on that tenant's audit-chain head, so `--tenants` spreads the loans
 over several tenants the way a multi-tenant deployment does.
 

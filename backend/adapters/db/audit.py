@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, ForeignKey, Integer, String, UniqueConstraint, select
+from sqlalchemy import JSON, BigInteger, ForeignKey, Integer, String, UniqueConstraint, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
@@ -52,6 +52,10 @@ class AuditHead(Base):
     )
     seq: Mapped[int] = mapped_column(BigInteger)
     hash: Mapped[str] = mapped_column(String(64))
+
+
+# Built once and on the Table: executing it skips the ORM's bulk-insert machinery.
+_INSERT_ENTRY = insert(AuditEntry.__table__)
 
 
 def link_hash(prev_hash: str, seq: int, tenant_id: uuid.UUID, fields: dict[str, Any]) -> str:
@@ -90,39 +94,52 @@ def append(
     subject_type: str,
     subject_id: str,
     data: dict[str, Any] | None = None,
-) -> AuditEntry:
-    """Add the next link in the caller's transaction (the caller commits)."""
-    head = session.scalar(select(AuditHead).where(AuditHead.tenant_id == tenant_id).with_for_update())
+) -> None:
+    """Add the next link in the caller's transaction (the caller commits).
+
+    Statements, not ORM objects: the row is never read back in the caller's unit of work, and the
+    head is read as plain columns under its row lock, so nothing here costs a flush. The head's
+    UPDATE is ORM-enabled, which keeps a head object already loaded in this session in step."""
+    head = _locked_head(session, tenant_id)
     if head is None:
         try:
             with session.begin_nested():
-                session.add(AuditHead(tenant_id=tenant_id, seq=0, hash=GENESIS))
+                session.execute(insert(AuditHead).values(tenant_id=tenant_id, seq=0, hash=GENESIS))
         except IntegrityError:
             pass  # another transaction started this tenant's chain first: wait for its lock below
-        head = session.scalar(select(AuditHead).where(AuditHead.tenant_id == tenant_id).with_for_update())
+        head = _locked_head(session, tenant_id)
         assert head is not None
+    prev_seq, prev_hash = head
     at = utcnow()
     payload = data or {}
-    seq = head.seq + 1
+    seq = prev_seq + 1
     digest = link_hash(
-        head.hash, seq, tenant_id, _fields(actor, action, subject_type, subject_id, payload, at)
+        prev_hash, seq, tenant_id, _fields(actor, action, subject_type, subject_id, payload, at)
     )
-    entry = AuditEntry(
-        tenant_id=tenant_id,
-        seq=seq,
-        actor=actor,
-        action=action,
-        subject_type=subject_type,
-        subject_id=subject_id,
-        data=payload,
-        created_at=at,
-        prev_hash=head.hash,
-        hash=digest,
+    session.execute(
+        _INSERT_ENTRY,
+        {
+            "tenant_id": tenant_id,
+            "seq": seq,
+            "actor": actor,
+            "action": action,
+            "subject_type": subject_type,
+            "subject_id": subject_id,
+            "data": payload,
+            "created_at": at,
+            "prev_hash": prev_hash,
+            "hash": digest,
+        },
     )
-    session.add(entry)
-    head.seq, head.hash = seq, digest
-    session.flush()
-    return entry
+    session.execute(update(AuditHead).where(AuditHead.tenant_id == tenant_id).values(seq=seq, hash=digest))
+
+
+def _locked_head(session: Session, tenant_id: uuid.UUID) -> tuple[int, str] | None:
+    """The tenant's chain head (seq, hash), its row locked until the caller's transaction ends."""
+    row = session.execute(
+        select(AuditHead.seq, AuditHead.hash).where(AuditHead.tenant_id == tenant_id).with_for_update()
+    ).first()
+    return None if row is None else (row.seq, row.hash)
 
 
 @dataclass(frozen=True, slots=True)

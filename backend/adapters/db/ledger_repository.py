@@ -11,7 +11,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import func, insert, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
@@ -32,6 +32,16 @@ from backend.lending.ledger import (
 )
 from backend.lending.money import Money
 
+# Hot-path statements, built once (SQLAlchemy then reuses their compiled form): on the Tables, not
+# the mapped classes, so executing them skips the ORM's bulk-insert machinery.
+_ENTRIES = LedgerEntry.__table__
+_INSERT_ENTRY = (
+    pg_insert(_ENTRIES)
+    .on_conflict_do_nothing(index_elements=["tenant_id", "transfer_id"])
+    .returning(_ENTRIES.c.id, _ENTRIES.c.created_at)
+)
+_INSERT_POSTING = insert(LedgerPosting.__table__)
+
 
 @dataclass(frozen=True, slots=True)
 class PostedEntry:
@@ -48,6 +58,10 @@ class SqlLedger:
 
     def __init__(self, session: Session) -> None:
         self._session = session
+        # Account ids this repository has seen (it lives for one unit of work). An account row is
+        # never deleted or re-keyed, so once the first entry's lookup has read the loan's accounts
+        # a repayment's second entry (accrual, then repayment) needs no lookup query.
+        self._account_ids: dict[AccountRef, uuid.UUID] = {}
 
     def post(self, entry: JournalEntry, tenant_id: uuid.UUID) -> PostedEntry:
         """Store `entry`, or return the entry first posted under its transfer id.
@@ -92,18 +106,16 @@ class SqlLedger:
         winner. Reversals keep the savepoint path, whose second unique key must not abort the
         caller's transaction."""
         inserted = self._session.execute(
-            pg_insert(LedgerEntry)
-            .values(
-                id=uuid.uuid4(),
-                tenant_id=tenant_id,
-                transfer_id=entry.transfer_id,
-                kind=entry.kind.value,
-                effective_date=entry.effective_date,
-                memo=entry.memo,
-                created_at=utcnow(),
-            )
-            .on_conflict_do_nothing(index_elements=["tenant_id", "transfer_id"])
-            .returning(LedgerEntry.id, LedgerEntry.created_at)
+            _INSERT_ENTRY,
+            {
+                "id": uuid.uuid4(),
+                "tenant_id": tenant_id,
+                "transfer_id": entry.transfer_id,
+                "kind": entry.kind.value,
+                "effective_date": entry.effective_date,
+                "memo": entry.memo,
+                "created_at": utcnow(),
+            },
         ).first()
         if inserted is None:
             first = self._entry_row(tenant_id, entry.transfer_id)
@@ -117,18 +129,33 @@ class SqlLedger:
         # Sorted so that two transactions creating the same new accounts take their locks in the
         # same order and cannot deadlock.
         refs = sorted({p.account for p in entry.postings}, key=_ref_key)
-        known = self._existing_account_ids(tenant_id, refs)
-        account_ids = {ref: known[ref] if ref in known else self._account_id(ref) for ref in refs}
-        self._session.add_all(
-            LedgerPosting(
-                entry_id=entry_id,
-                account_id=account_ids[p.account],
-                amount_minor=p.amount.minor,
-                currency=p.amount.currency,
-            )
-            for p in entry.postings
+        account_ids = self._resolve_accounts(tenant_id, refs)
+        # One executemany of a statement built once, through Core: the postings are never read
+        # back in this unit of work, so the ORM's identity map and flush bookkeeping (and building
+        # the statement per call) would be pure client CPU. Rows go in posting order, which the
+        # serial id keeps.
+        self._session.execute(
+            _INSERT_POSTING,
+            [
+                {
+                    "entry_id": entry_id,
+                    "account_id": account_ids[p.account],
+                    "amount_minor": p.amount.minor,
+                    "currency": p.amount.currency,
+                }
+                for p in entry.postings
+            ],
         )
-        self._session.flush()
+
+    def _resolve_accounts(self, tenant_id: uuid.UUID, refs: list[AccountRef]) -> dict[AccountRef, uuid.UUID]:
+        """Ids of `refs` (sorted), creating missing accounts in that order; cached per instance."""
+        missing = [ref for ref in refs if ref not in self._account_ids]
+        if missing:
+            self._account_ids.update(self._existing_account_ids(tenant_id, missing))
+            for ref in missing:
+                if ref not in self._account_ids:
+                    self._account_ids[ref] = self._account_id(ref)
+        return {ref: self._account_ids[ref] for ref in refs}
 
     def entries_for_loan(self, tenant_id: uuid.UUID, loan_id: uuid.UUID) -> list[PostedEntry]:
         """Every entry touching one of the loan's accounts, oldest first (its statement)."""
@@ -203,21 +230,24 @@ class SqlLedger:
     def _existing_account_ids(
         self, tenant_id: uuid.UUID, refs: list[AccountRef]
     ) -> dict[AccountRef, uuid.UUID]:
-        """The accounts that already exist, in one query (a repayment touches five of them)."""
+        """Every existing account of the refs' loans and tenant-wide accounts in their currencies,
+        in one query: a repayment's accrual and repayment entries touch different kinds of the same
+        loan's accounts, so fetching them all at once spares the second entry its lookup."""
         loans = {r.loan_id for r in refs if r.loan_id is not None}
         scope = LedgerAccount.loan_id.is_(None)
         if loans:
             scope = scope | LedgerAccount.loan_id.in_(loans)
-        rows = self._session.scalars(
-            select(LedgerAccount).where(
+        rows = self._session.execute(
+            select(LedgerAccount.id, LedgerAccount.kind, LedgerAccount.loan_id, LedgerAccount.currency).where(
                 LedgerAccount.tenant_id == tenant_id,
-                LedgerAccount.kind.in_({r.kind.value for r in refs}),
                 LedgerAccount.currency.in_({r.currency for r in refs}),
                 scope,
             )
         )
-        wanted = set(refs)
-        return {ref: row.id for row in rows if (ref := _ref_of(row)) in wanted}
+        return {
+            AccountRef(tenant_id, AccountKind(kind), loan_id, currency): account_id
+            for account_id, kind, loan_id, currency in rows
+        }
 
     def _account_id(self, ref: AccountRef) -> uuid.UUID:
         """Get or create the account; a concurrent creator wins and we read its row."""

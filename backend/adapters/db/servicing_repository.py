@@ -11,7 +11,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import func, select, tuple_
+from sqlalchemy import func, insert, select, tuple_
 from sqlalchemy.orm import Session
 
 from backend.adapters.db import audit
@@ -397,19 +397,27 @@ class SqlPayments:
         return None if row is None else payment_record(row)
 
     def add(self, record: PaymentRecord) -> None:
-        self._session.add(
-            Payment(
-                id=record.id,
-                tenant_id=record.tenant_id,
-                loan_id=record.loan_id,
-                amount_minor=record.amount.minor,
-                currency=record.amount.currency,
-                received_on=record.received_on,
-                provider_ref=record.provider_ref,
-                allocation=record.allocation,
-                ledger_transfer_id=record.ledger_transfer_id,
-            )
+        """One INSERT now, through Core: the row is never read back as an object in this unit of
+        work (a lookup by provider_ref queries the table), so the ORM's flush bookkeeping would be
+        pure client CPU on the repayment path."""
+        self._session.execute(
+            _INSERT_PAYMENT,
+            {
+                "id": record.id,
+                "tenant_id": record.tenant_id,
+                "loan_id": record.loan_id,
+                "amount_minor": record.amount.minor,
+                "currency": record.amount.currency,
+                "received_on": record.received_on,
+                "provider_ref": record.provider_ref,
+                "allocation": record.allocation,
+                "ledger_transfer_id": record.ledger_transfer_id,
+            },
         )
+
+
+# Built once, on the Table, so executing it skips the ORM's bulk-insert machinery.
+_INSERT_PAYMENT = insert(Payment.__table__)
 
 
 def payment_record(row: Payment) -> PaymentRecord:
