@@ -126,6 +126,10 @@ class Decision(Base):
     documents_required: Mapped[list[str]] = mapped_column()
     ruleset_id: Mapped[str] = mapped_column(String(64))
     ruleset_version: Mapped[str] = mapped_column(String(32))
+    # The product version the decision was made under: products are re-versioned, and a decision
+    # must be explained with the bounds and kind it was checked against. Null before migration 0010.
+    product_code: Mapped[str | None] = mapped_column(String(64), default=None)
+    product_version: Mapped[int | None] = mapped_column(Integer, default=None)
     inputs: Mapped[dict[str, Any]] = mapped_column()
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 

@@ -78,7 +78,11 @@ class ApiKey(Base):
 
 
 class Customer(Base):
+    """A phone is one identity per tenant: the unique constraint (not only the service's check)
+    is what makes two concurrent registrations of one number end in one customer and one 409."""
+
     __tablename__ = "customers"
+    __table_args__ = (UniqueConstraint("tenant_id", "phone_e164"),)
 
     id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=uuid.uuid4)
     tenant_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("tenants.id", ondelete="CASCADE"), index=True)

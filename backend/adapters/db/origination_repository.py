@@ -8,6 +8,7 @@ from datetime import datetime
 from typing import Any, Self, TypeVar
 
 from sqlalchemy import Select, and_, or_, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from backend.adapters.db import audit
@@ -29,6 +30,7 @@ from backend.services.origination.ports import (
     ApplicationRec,
     CustomerRec,
     DecisionRec,
+    DuplicatePhone,
     LenderRec,
     OfferRec,
     ProductRec,
@@ -65,8 +67,16 @@ class SqlOriginationRepository:
 
     # customers
     def add_customer(self, rec: CustomerRec) -> None:
-        self._s.add(Customer(tenant_id=self._t, **_values(rec)))
-        self._s.flush()
+        """In a savepoint, so losing the phone race leaves the (possibly shared, idempotent)
+        transaction usable for the 409 instead of aborting it."""
+        try:
+            with self._s.begin_nested():
+                self._s.add(Customer(tenant_id=self._t, **_values(rec)))
+                self._s.flush()
+        except IntegrityError as exc:
+            if self.customer_by_phone(rec.phone_e164 or "") is not None:
+                raise DuplicatePhone(rec.phone_e164) from exc
+            raise
 
     def customer(self, customer_id: uuid.UUID) -> CustomerRec | None:
         row = self._one(Customer, customer_id)

@@ -503,9 +503,16 @@ class SqlServicingUnitOfWork(SessionUnitOfWork):
 
 
 def list_loans(
-    session: Session, tenant_id: uuid.UUID, after: tuple[datetime, uuid.UUID] | None, limit: int
+    session: Session,
+    tenant_id: uuid.UUID,
+    after: tuple[datetime, uuid.UUID] | None,
+    limit: int,
+    credit_line_id: uuid.UUID | None = None,
 ) -> list[Loan]:
+    """`credit_line_id` narrows to one line's draws (a line has no draw list of its own)."""
     query = select(Loan).where(Loan.tenant_id == tenant_id)
+    if credit_line_id is not None:
+        query = query.where(Loan.credit_line_id == credit_line_id)
     if after is not None:
         query = query.where(tuple_(Loan.created_at, Loan.id) > tuple_(*after))
     return list(session.scalars(query.order_by(Loan.created_at, Loan.id).limit(limit)))

@@ -103,6 +103,10 @@ class DecisionOut(BaseModel):
     documents_required: list[str]
     ruleset_id: str
     ruleset_version: str
+    product_code: str | None = Field(
+        default=None, description="The product the decision was made under (null before migration 0010)."
+    )
+    product_version: int | None = None
 
     @classmethod
     def of(cls, rec: DecisionRec) -> DecisionOut:
@@ -116,6 +120,8 @@ class DecisionOut(BaseModel):
             documents_required=rec.documents_required,
             ruleset_id=rec.ruleset_id,
             ruleset_version=rec.ruleset_version,
+            product_code=rec.product_code,
+            product_version=rec.product_version,
         )
 
 

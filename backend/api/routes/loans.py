@@ -73,16 +73,21 @@ def _loan(c: ComponentsDep, tenant: TenantContext, loan_id: uuid.UUID) -> LoanSt
 
 @router.get("", response_model=Page[LoanOut])
 def get_loans(
-    tenant: CurrentTenant, c: ComponentsDep, cursor: CursorQuery = None, limit: LimitQuery = 50
+    tenant: CurrentTenant,
+    c: ComponentsDep,
+    cursor: CursorQuery = None,
+    limit: LimitQuery = 50,
+    credit_line_id: Annotated[uuid.UUID | None, Query()] = None,
 ) -> dict[str, Any]:
-    """The tenant's loans, oldest first, by cursor."""
+    """The tenant's loans, oldest first, by cursor; `credit_line_id` lists one line's draws
+    (another tenant's line simply matches nothing, like an unknown id)."""
     key = decode_cursor(cursor, 2)
     try:
         after = (datetime.fromisoformat(key[0]), uuid.UUID(key[1])) if key else None
     except ValueError as exc:
         raise Problem(400, "invalid-cursor", "The cursor is not one this API issued.") from exc
     with c.sessions() as session:
-        rows = list_loans(session, tenant.id, after, limit + 1)
+        rows = list_loans(session, tenant.id, after, limit + 1, credit_line_id)
         items = [LoanOut.of(to_state(r, []), tenant.default_locale) for r in rows[:limit]]
         nxt = (
             encode_cursor(rows[limit - 1].created_at.isoformat(), rows[limit - 1].id)

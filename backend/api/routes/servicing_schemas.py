@@ -40,6 +40,7 @@ class LoanOut(BaseModel):
     disbursed_on: date
     closed_on: date | None
     credit_balance: MoneyOut
+    credit_line_id: uuid.UUID | None = Field(default=None, description="Set on a line's draw.")
 
     @classmethod
     def of(cls, loan: LoanState, locale: str | None) -> LoanOut:
@@ -59,6 +60,7 @@ class LoanOut(BaseModel):
             disbursed_on=loan.disbursed_on,
             closed_on=loan.closed_on,
             credit_balance=MoneyOut.of(loan.credit_balance, locale),
+            credit_line_id=loan.credit_line_id,
         )
 
 

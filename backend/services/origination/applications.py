@@ -37,6 +37,7 @@ from backend.services.origination.ports import (
     DecisionRec,
     OfferRec,
     OriginationUnitOfWork,
+    ProductRec,
     StaleVersion,
 )
 
@@ -59,11 +60,16 @@ class DraftFields:
     invoice: dict[str, Any] | None = None
 
 
-def load_product(uow: OriginationUnitOfWork, code: str) -> Product:
+def load_product_rec(uow: OriginationUnitOfWork, code: str) -> ProductRec:
+    """The active version's row: a decision records its version, since products are re-versioned."""
     rec = uow.repo.product(code)
     if rec is None or not rec.active:
         raise Invalid(f"There is no product {code!r}.", field="product_code")
-    return Product.from_dict(rec.definition)
+    return rec
+
+
+def load_product(uow: OriginationUnitOfWork, code: str) -> Product:
+    return Product.from_dict(load_product_rec(uow, code).definition)
 
 
 def check_bounds(app: ApplicationRec, product: Product) -> None:
@@ -181,7 +187,8 @@ def submit(
         status = _step(app, Transition.SUBMIT)
         if app.requested_amount_minor is None or app.term_count is None or app.frequency is None:
             raise Invalid("Set requested_amount, term_count and frequency before submitting.")
-        product = load_product(uow, app.product_code)
+        product_rec = load_product_rec(uow, app.product_code)
+        product = Product.from_dict(product_rec.definition)
         check_bounds(app, product)
         if product.kind is ProductKind.INVOICE_FINANCING:
             if app.invoice is None:
@@ -232,6 +239,8 @@ def submit(
             ruleset_version=str(decision.ruleset_version),
             inputs=record,
             created_at=now,
+            product_code=product_rec.code,
+            product_version=product_rec.version,
         )
         uow.repo.add_decision(decision_rec)
         _audit(

@@ -11,7 +11,7 @@ import phonenumbers
 from backend.lending.eligibility import BusinessType
 from backend.lending.money import MINOR_UNIT_EXPONENTS
 from backend.services.origination.errors import Conflict, Invalid, NotFound
-from backend.services.origination.ports import CustomerRec, OriginationUnitOfWork, ProfileRec
+from backend.services.origination.ports import CustomerRec, DuplicatePhone, OriginationUnitOfWork, ProfileRec
 
 
 def region_of(locale: str) -> str | None:
@@ -64,7 +64,11 @@ def create_customer(cmd: CreateCustomer, uow: OriginationUnitOfWork, now: dateti
             consented_at=now if cmd.consent else None,
             created_at=now,
         )
-        uow.repo.add_customer(rec)
+        try:
+            uow.repo.add_customer(rec)
+        except DuplicatePhone:
+            # A concurrent registration won between our check and our insert: same answer.
+            raise Conflict(f"A customer with phone {phone} already exists.", phone_e164=phone) from None
         uow.audit.append(
             actor="api",
             action="customer.created",

@@ -81,6 +81,8 @@ class DecisionRec:
     ruleset_version: str
     inputs: dict[str, Any]
     created_at: datetime | None = None
+    product_code: str | None = None
+    product_version: int | None = None
 
 
 @dataclass(slots=True)
@@ -126,7 +128,11 @@ class AgreementRec:
 class OriginationRepository(Protocol):
     """Every method reads or writes the unit of work's tenant only."""
 
-    def add_customer(self, rec: CustomerRec) -> None: ...
+    def add_customer(self, rec: CustomerRec) -> None:
+        """Raise DuplicatePhone if the tenant already has a customer with this phone (a concurrent
+        registration the service's read could not see)."""
+        ...
+
     def customer(self, customer_id: uuid.UUID) -> CustomerRec | None: ...
     def customer_by_phone(self, phone_e164: str) -> CustomerRec | None: ...
     def customers(self, after: tuple[datetime, uuid.UUID] | None, limit: int) -> list[CustomerRec]: ...
@@ -173,6 +179,10 @@ class OriginationRepository(Protocol):
 
 class StaleVersion(Exception):
     """The optimistic lock lost: the row changed since it was read."""
+
+
+class DuplicatePhone(Exception):
+    """The tenant already has a customer with this phone (the database's unique constraint)."""
 
 
 class Audit(Protocol):
