@@ -20,7 +20,6 @@ threads share one GIL.
 from __future__ import annotations
 
 import argparse
-import hashlib
 import multiprocessing
 import os
 import queue
@@ -28,25 +27,31 @@ import random
 import re
 import shutil
 import subprocess
+import sys
 import threading
 import time
 import uuid
 from datetime import date, timedelta
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
+# The factory that builds an accepted application with a signed agreement lives with the
+# servicing tests; the bench reuses it from the checkout rather than keeping a copy.
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
 from backend.adapters.db.engine import build_engine
-from backend.adapters.db.lending_models import Agreement, CreditApplication, Decision, Offer
 from backend.adapters.db.migrate import upgrade
-from backend.adapters.db.models import Customer, Tenant
+from backend.adapters.db.models import Tenant
 from backend.adapters.db.servicing_repository import SqlServicingUnitOfWork
 from backend.adapters.payments.sandbox import SandboxPayouts
 from backend.lending.money import Money
 from backend.services.servicing.disbursement import Disburse, disburse
 from backend.services.servicing.repayments import RecordRepayment, record_repayment
+from tests.integration.servicing_factories import a_signed_agreement
 
 ADMIN_URL = os.environ.get("BENCH_DATABASE_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
 DAY = date(2026, 1, 15)
@@ -68,68 +73,6 @@ def drop_db(name: str) -> None:
         conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
 
 
-def signed_agreement(session: Session, tenant_id: uuid.UUID) -> uuid.UUID:
-    """The rows origination leaves behind: accepted application, decision, offer, signed agreement."""
-    customer = Customer(tenant_id=tenant_id, locale="en_NG", currency="NGN")
-    session.add(customer)
-    session.flush()
-    app = CreditApplication(
-        tenant_id=tenant_id,
-        customer_id=customer.id,
-        product_code="ngn-working-capital",
-        status="accepted",
-        currency="NGN",
-    )
-    session.add(app)
-    session.flush()
-    decision = Decision(
-        tenant_id=tenant_id,
-        application_id=app.id,
-        outcome="approved",
-        currency="NGN",
-        reasons=[],
-        documents_required=[],
-        ruleset_id="bench",
-        ruleset_version="1",
-        inputs={},
-    )
-    session.add(decision)
-    session.flush()
-    offer = Offer(
-        tenant_id=tenant_id,
-        application_id=app.id,
-        decision_id=decision.id,
-        lender_code="bench",
-        rank=1,
-        amount_minor=10_000_000_00,
-        currency="NGN",
-        term_count=12,
-        frequency="monthly",
-        amortization="annuity",
-        payment_minor=0,
-        annual_rate="0.42",
-        apr="0",
-        fees=[{"kind": "origination", "amount_minor": 50_000_00}],
-        total_repayable_minor=0,
-        status="accepted",
-    )
-    session.add(offer)
-    session.flush()
-    agreement = Agreement(
-        tenant_id=tenant_id,
-        application_id=app.id,
-        offer_id=offer.id,
-        template_name="bench",
-        template_version="1",
-        text="bench",
-        sha256=hashlib.sha256(b"bench").hexdigest(),
-        status="signed",
-    )
-    session.add(agreement)
-    session.flush()
-    return agreement.id
-
-
 def setup_loans(
     sessions: sessionmaker[Session], loans: int, tenants: int
 ) -> list[tuple[uuid.UUID, uuid.UUID]]:
@@ -143,8 +86,10 @@ def setup_loans(
     out = []
     for i in range(loans):
         tenant_id = tenant_ids[i % tenants]
-        with sessions.begin() as session:
-            agreement_id = signed_agreement(session, tenant_id)
+        # The rows origination leaves behind (the same factory the servicing tests use).
+        agreement_id = a_signed_agreement(
+            sessions, tenant_id, amount_minor=10_000_000_00, term_count=12, fee_minor=50_000_00
+        )
         record = disburse(
             Disburse(tenant_id, agreement_id, {"bank": "bench"}),
             SqlServicingUnitOfWork(sessions),
