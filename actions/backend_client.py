@@ -9,7 +9,7 @@ Idempotency-Key makes the one retry we could want safe to leave to the caller.
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import httpx
@@ -45,6 +45,12 @@ class Problem:
     title: str
     detail: str | None = None
     type: str = "about:blank"
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def kind(self) -> str:
+        """The last segment of the stable ``type`` URI (e.g. ``wrong-code``)."""
+        return self.type.rstrip("/").rsplit("/", 1)[-1]
 
 
 class BackendProblem(BackendError):
@@ -124,27 +130,60 @@ class BackendClient:
             headers["X-Request-ID"] = ctx.request_id
         return headers
 
-    async def _post(self, path: str, body: dict[str, Any], ctx: RequestContext) -> dict[str, Any]:
-        """POST with retries on connection failures only; errors become typed exceptions."""
+    async def request(
+        self,
+        method: str,
+        path: str,
+        ctx: RequestContext,
+        *,
+        json: dict[str, Any] | None = None,
+        params: dict[str, Any] | None = None,
+    ) -> Any:
+        """Call ``/v1`` and return the JSON body; 4xx/5xx become ``BackendProblem``.
+
+        Retries only when the connection could not be made: a request that reached the backend may
+        have had its effect, and the Idempotency-Key makes the caller's retry safe instead.
+        """
         if self._transport is not None:
             async with httpx.AsyncClient(
                 base_url=self.base_url, timeout=TIMEOUT, transport=self._transport
             ) as client:
-                response = await self._send(client, path, body, ctx)
+                response = await self._send(client, method, path, ctx, json, params)
         else:
-            response = await self._send(_pooled(self.base_url), path, body, ctx)
+            response = await self._send(_pooled(self.base_url), method, path, ctx, json, params)
         if response.status_code >= 400:
             raise BackendProblem(_problem_of(response))
+        if response.status_code == 204 or not response.content:
+            return {}
         try:
             return response.json()
         except ValueError as exc:
             raise BackendProblem(Problem(response.status_code, "Response is not JSON")) from exc
 
+    async def get(self, path: str, ctx: RequestContext, **params: Any) -> Any:
+        return await self.request("GET", path, ctx, params={k: v for k, v in params.items() if v is not None})
+
+    async def post(self, path: str, body: dict[str, Any], ctx: RequestContext) -> Any:
+        return await self.request("POST", path, ctx, json=body)
+
+    async def put(self, path: str, body: dict[str, Any], ctx: RequestContext) -> Any:
+        return await self.request("PUT", path, ctx, json=body)
+
+    async def patch(self, path: str, body: dict[str, Any], ctx: RequestContext) -> Any:
+        return await self.request("PATCH", path, ctx, json=body)
+
+    async def _post(self, path: str, body: dict[str, Any], ctx: RequestContext) -> dict[str, Any]:
+        return await self.post(path, body, ctx)
+
     async def _send(
-        self, client: httpx.AsyncClient, path: str, body: dict[str, Any], ctx: RequestContext
+        self,
+        client: httpx.AsyncClient,
+        method: str,
+        path: str,
+        ctx: RequestContext,
+        body: dict[str, Any] | None,
+        params: dict[str, Any] | None,
     ) -> httpx.Response:
-        """Retry only when the connection could not be made: a request that reached the backend
-        may have had its effect, and the Idempotency-Key makes the caller's retry safe instead."""
         try:
             async for attempt in AsyncRetrying(
                 retry=retry_if_exception_type(httpx.ConnectError),
@@ -153,7 +192,9 @@ class BackendClient:
                 reraise=True,
             ):
                 with attempt:
-                    response = await client.post(path, json=body, headers=self._headers(ctx))
+                    response = await client.request(
+                        method, path, json=body, params=params, headers=self._headers(ctx)
+                    )
         except httpx.TransportError as exc:  # connect errors after retries, timeouts, resets
             raise BackendUnavailable(f"{type(exc).__name__} calling {path}") from exc
         return response
@@ -203,4 +244,5 @@ def _problem_of(response: httpx.Response) -> Problem:
         title=str(data.get("title") or response.reason_phrase or "Error"),
         detail=data.get("detail"),
         type=str(data.get("type") or "about:blank"),
+        extra={k: v for k, v in data.items() if k not in ("status", "title", "detail", "type")},
     )

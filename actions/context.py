@@ -40,11 +40,25 @@ def locale_of(tracker: Tracker) -> str | None:
     return locale if isinstance(locale, str) and locale else None
 
 
-def request_context(tracker: Tracker) -> RequestContext:
+def customer_id_of(tracker: Tracker) -> str | None:
+    """The backend's customer behind this conversation (the gateway knows the channel identity)."""
+    value = metadata_of(tracker).get("customer_id")
+    return value if isinstance(value, str) and value else None
+
+
+def conversation_id_of(tracker: Tracker) -> str:
+    """The backend conversation id; the gateway uses it as Rasa's sender id too."""
+    value = metadata_of(tracker).get("conversation_id")
+    return value if isinstance(value, str) and value else tracker.sender_id
+
+
+def request_context(tracker: Tracker, scope: str | None = None) -> RequestContext:
     """Tenant, request id and an idempotency key unique to this user turn.
 
     The key is ``<sender>:<message id>`` so a redelivered message (Rasa retrying the action, the
-    gateway re-posting) maps to the same backend request instead of a second decision.
+    gateway re-posting) maps to the same backend request instead of a second decision. ``scope``
+    names the call when one turn makes several POSTs: one key per (turn, call), since the backend
+    refuses a key reused with another body.
     """
     metadata = metadata_of(tracker)
     latest = tracker.latest_message or {}
@@ -53,7 +67,7 @@ def request_context(tracker: Tracker) -> RequestContext:
     request_id = metadata.get("request_id")
     return RequestContext(
         tenant=tenant if isinstance(tenant, str) and tenant else DEFAULT_TENANT,
-        idempotency_key=f"{tracker.sender_id}:{turn}",
+        idempotency_key=f"{tracker.sender_id}:{turn}" + (f":{scope}" if scope else ""),
         request_id=request_id if isinstance(request_id, str) and request_id else None,
     )
 

@@ -64,6 +64,37 @@ class Settings(BaseSettings):
         default="sandbox-signing-secret",
         description="HMAC key for the hashes of e-signature one-time codes (set it in production).",
     )
+    payments_provider: str = Field(
+        default="sandbox", description="Payments provider for pay-now and name enquiry: sandbox or paystack."
+    )
+    payments_sandbox_secret: str = Field(
+        default="sandbox-payments-secret",
+        description="HMAC-SHA512 key the sandbox payments provider signs its webhooks with.",
+    )
+    paystack_secret_key: str | None = Field(
+        default=None, description="Paystack secret key (sk_live_/sk_test_); also verifies its webhooks."
+    )
+    paystack_base_url: str = Field(default="https://api.paystack.co", description="Paystack API base URL.")
+    payer_email_domain: str = Field(
+        default="customers.credit-assistant.dev",
+        description="Domain of the stand-in e-mail a provider needs for a customer who gave none.",
+    )
+    identity_encryption_key: str | None = Field(
+        default=None,
+        description="Fernet key (urlsafe base64 of 32 bytes) encrypting BVN/NIN at rest and keying their "
+        "look-up hashes. Unset: in sandbox mode one is generated once into var/secrets.env; otherwise "
+        "identity numbers cannot be stored.",
+    )
+    kyc_provider: str = Field(
+        default="sandbox",
+        description="sandbox (outcomes chosen by the data) or smile_id (Smile ID Enhanced KYC).",
+    )
+    smile_id_partner_id: str | None = Field(default=None, description="Smile ID partner id.")
+    smile_id_api_key: str | None = Field(default=None, description="Smile ID API key (signs requests).")
+    smile_id_base_url: str = Field(
+        default="https://testapi.smileidentity.com",
+        description="Smile ID API; production is api.smileidentity.com.",
+    )
     log_level: str = Field(default="INFO")
     log_format: str = Field(default="json", description="json (default) or console.")
     rasa_timeout_seconds: float = Field(default=30.0, description="Time allowed for one Rasa turn.")

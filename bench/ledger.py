@@ -1,20 +1,27 @@
 """Repayments per second through the servicing service layer on PostgreSQL, beside pgbench.
 
 A benchmark, not a test: it prints figures. It creates a scratch database, migrates it, disburses
-N loans through `disburse`, then M threads call `record_repayment` (each one a full use case: loan
+N loans through `disburse`, then M clients call `record_repayment` (each one a full use case: loan
 row lock, allocation, interest accrual and repayment entries, payment row, instalment updates,
-audit row, commit) for a fixed time. In the same run it initialises pgbench's TPC-B-like tables
+audit row, one commit) for a fixed time. In the same run it initialises pgbench's TPC-B-like tables
 in a second scratch database (`pgbench -i -s 1`) and runs `pgbench -c M -j 2 -T seconds`, so the
 ratio compares the two on the same server under the same load. Both databases are dropped.
 
-TPC-B is 5 statements per transaction; a repayment is 16 round trips (14 statements), and every audited
-change of one tenant serialises on that tenant's audit-chain head, so `--tenants` spreads the loans
-over several tenants the way a multi-tenant deployment does.
+Before the clients run, one client repays 300 times alone and the per-repayment cost is split:
+client CPU (`time.process_time`), the server backend's CPU (from /proc when the server is on this
+host), time waiting on statements, time in COMMIT, and statements sent (a `before_cursor_execute`
+listener; the pool's pre-ping, BEGIN and COMMIT are round trips on top of these).
+
+A TPC-B transaction is 5 statements; a repayment is 9 (loan lock, instalments, payment lookup by
+provider reference, accrual entry + postings, repayment entry + postings, payment row, changed
+instalments, audit head lock, audit link + head advance) plus BEGIN, COMMIT and the pool's pre-ping.
+Every audited change of one tenant serialises on that tenant's audit-chain head, so `--tenants`
+spreads the loans over several tenants the way a multi-tenant deployment does.
 
     .venv/bin/python bench/ledger.py [--loans 200] [--threads 8] [--seconds 10] [--tenants 1] [--processes]
 
 `--processes` runs each client in its own process: the service layer is client-CPU bound, and
-threads share one GIL.
+threads share one GIL. Figures and where the time goes: docs/ledger.md, "Throughput".
 """
 
 from __future__ import annotations
@@ -35,7 +42,7 @@ from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import create_engine, text
+from sqlalchemy import create_engine, event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -127,6 +134,67 @@ def _worker(
     out.put((done, errors, latencies))
 
 
+def single_client_breakdown(
+    url: str, loans: list[tuple[uuid.UUID, uuid.UUID]], n: int = 300
+) -> dict[str, float]:
+    """One client alone: what a repayment costs, split into client CPU, server CPU, statement wait
+    and commit (milliseconds per repayment) and statements sent."""
+    engine = build_engine(url)
+    sessions = sessionmaker(engine, expire_on_commit=False)
+    acc = {"statements": 0.0, "statement_wait": 0.0, "commit": 0.0}
+    started: list[float] = []
+
+    def before(*_: Any) -> None:
+        acc["statements"] += 1
+        started.append(time.perf_counter())
+
+    def after(*_: Any) -> None:
+        acc["statement_wait"] += time.perf_counter() - started.pop()
+
+    class TimedUow(SqlServicingUnitOfWork):
+        def commit(self) -> None:
+            t0 = time.perf_counter()
+            super().commit()
+            acc["commit"] += time.perf_counter() - t0
+
+    def repay(i: int) -> None:
+        tenant_id, loan_id = loans[i % len(loans)]
+        cmd = RecordRepayment(
+            tenant_id, loan_id, Money(100_00, "NGN"), DAY + timedelta(days=1), uuid.uuid4().hex
+        )
+        record_repayment(cmd, TimedUow(sessions))
+
+    for i in range(30):  # warm up: prepared statements, caches
+        repay(i)
+    with engine.connect() as conn:
+        backend_pid = conn.execute(text("SELECT pg_backend_pid()")).scalar()
+    acc.update(statements=0.0, statement_wait=0.0, commit=0.0)
+    event.listen(engine, "before_cursor_execute", before)
+    event.listen(engine, "after_cursor_execute", after)
+    server0, cpu0, wall0 = _backend_cpu(backend_pid), time.process_time(), time.perf_counter()
+    for i in range(n):
+        repay(i)
+    server1, cpu1, wall1 = _backend_cpu(backend_pid), time.process_time(), time.perf_counter()
+    engine.dispose()
+    return {
+        "wall": (wall1 - wall0) * 1000 / n,
+        "client_cpu": (cpu1 - cpu0) * 1000 / n,
+        "server_cpu": (server1 - server0) * 1000 / n,
+        "statement_wait": acc["statement_wait"] * 1000 / n,
+        "commit": acc["commit"] * 1000 / n,
+        "statements": acc["statements"] / n,
+    }
+
+
+def _backend_cpu(pid: int | None) -> float:
+    """CPU seconds of a PostgreSQL backend, when the server runs on this host (else NaN)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    except (OSError, IndexError, ValueError):
+        return float("nan")
+
+
 def run_repayments(
     url: str, loans: list[tuple[uuid.UUID, uuid.UUID]], clients: int, seconds: float, processes: bool
 ) -> tuple[int, int, float, list[float]]:
@@ -198,6 +266,7 @@ def main() -> None:
         loans = setup_loans(sessions, args.loans, args.tenants)
         setup = time.perf_counter() - t0
         engine.dispose()
+        cost = single_client_breakdown(url, loans)
         done, errors, elapsed, lat = run_repayments(url, loans, args.threads, args.seconds, args.processes)
 
         create_db(pg_db)
@@ -211,6 +280,11 @@ def main() -> None:
     mode = "processes" if args.processes else "threads"
     print(f"loans={args.loans} tenants={args.tenants} clients={args.threads} ({mode}) seconds={args.seconds}")
     print(f"disbursements (setup): {args.loans} in {setup:.1f}s = {args.loans / setup:.0f}/s (single thread)")
+    print(
+        f"one client, per repayment: wall {cost['wall']:.2f} ms = client CPU {cost['client_cpu']:.2f}"
+        f" + waiting on {cost['statements']:.0f} statements {cost['statement_wait']:.2f}"
+        f" + COMMIT {cost['commit']:.2f} + scheduling; server CPU {cost['server_cpu']:.2f} ms"
+    )
     print(f"repayments:  {done} ok, {errors} failed in {elapsed:.1f}s = {rate:.0f}/s")
     print(f"  latency ms: p50 {pct(0.5):.1f}  p95 {pct(0.95):.1f}  p99 {pct(0.99):.1f}")
     print(f"pgbench TPC-B (-s 1 -c {args.threads} -j 2 -T {args.seconds}): {tps:.0f} tps")

@@ -11,6 +11,11 @@ Each mode runs sequential conversations, then 20 concurrent conversations (uniqu
 and prints p50/p95/max latency per turn and turns per second, and the ratio (a)/(b): the cost of
 the gateway (persisting, deduplicating, rendering) on top of Rasa.
 
+(c) journeys  `--journeys N` customers, one after another, each through every borrower journey
+              in `bench/journeys.py` (onboarding with documents, the application and its
+              correction, decision, offers, signing, payout, repayment, hardship, a dispute, FAQ
+              and a person): p50/p95/max per journey, against the 300 ms p95 goal.
+
     .venv/bin/python bench/turn_latency.py            # attaches to `make run` when it is ready,
                                                       # else starts its own stack and stops it
     .venv/bin/python bench/turn_latency.py --start    # always a private stack (free ports, temp var/)
@@ -21,6 +26,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import math
+import os
 import statistics
 import sys
 import tempfile
@@ -33,6 +39,9 @@ from pathlib import Path
 import httpx
 
 from backend.launcher import Stack, free_port
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from journeys import Timings, run_journeys
 
 BACKEND_TURNS = ("hi", "check how much I can borrow", "retail", "1.2m", "thanks")
 RASA_TURNS = ("hi", "check how much I can borrow", "retail", "cancel")
@@ -165,6 +174,44 @@ async def bench(backend_url: str, rasa_url: str, sequential: int, concurrent: in
     return 1 if errors else 0
 
 
+def bench_journeys(backend_url: str, api_key: str, customers: int) -> int:
+    """Customers one after another through every journey; latency per journey."""
+    if customers <= 0:
+        return 0
+    timings = Timings()
+    with httpx.Client(base_url=backend_url, timeout=REQUEST_TIMEOUT_SECONDS, trust_env=False) as client:
+        run_journeys(client, api_key, Timings())  # warm-up: first use of every action and route
+        for _ in range(customers):
+            run_journeys(client, api_key, timings)
+    print(f"\n(c) journeys: {customers} customers through every journey, turn latency in ms")
+    print("{:<32} {:>6} {:>7} {:>7} {:>7}".format("journey", "turns", "p50", "p95", "max"))
+    everything: list[float] = []
+    for journey, seconds in timings.by_journey.items():
+        everything += seconds
+        r = Result(latencies=seconds)
+        cells = f"{r.percentile(50):>7.0f} {r.percentile(95):>7.0f} {r.percentile(100):>7.0f}"
+        print(f"{journey:<32} {len(seconds):>6} {cells}")
+    total = Result(latencies=everything)
+    verdict = "within" if total.percentile(95) < 300 else "OVER"
+    cells = f"{total.percentile(50):>7.0f} {total.percentile(95):>7.0f} {total.percentile(100):>7.0f}"
+    print(f"{'all journeys':<32} {len(everything):>6} {cells}   p95 {verdict} the 300 ms goal")
+    for error in timings.errors[:10]:
+        print(f"error: {error}")
+    return 1 if timings.errors else 0
+
+
+def demo_api_key() -> str | None:
+    """The running stack's demo key: the environment, else what `make run` generated."""
+    if key := os.environ.get("DEMO_TENANT_API_KEY"):
+        return key
+    secrets = Path(__file__).resolve().parents[1] / "var" / "secrets.env"
+    if secrets.exists():
+        for line in secrets.read_text().splitlines():
+            if line.startswith("DEMO_TENANT_API_KEY="):
+                return line.split("=", 1)[1].strip().strip('"')
+    return None
+
+
 def ready(url: str) -> bool:
     try:
         return httpx.get(url, timeout=2.0, trust_env=False).status_code == 200
@@ -183,6 +230,7 @@ def main() -> int:
     parser.add_argument("--rasa-port", type=int, default=5005, help="Rasa port of the running stack")
     parser.add_argument("--sequential", type=int, default=10, help="conversations one after another")
     parser.add_argument("--concurrency", type=int, default=20, help="conversations at once")
+    parser.add_argument("--journeys", type=int, default=3, help="customers through every journey (0: skip)")
     args = parser.parse_args()
 
     backend_url = f"http://127.0.0.1:{args.port}"
@@ -193,10 +241,22 @@ def main() -> int:
             print(f"no ready stack at {backend_url} (/readyz is not 200); start one with `make run`")
             return 2
         print(f"==> attached to the running stack at {backend_url} and {rasa_url}")
-        return asyncio.run(bench(backend_url, rasa_url, args.sequential, args.concurrency))
+        code = asyncio.run(bench(backend_url, rasa_url, args.sequential, args.concurrency))
+        key = demo_api_key()
+        if key is None:
+            print("no DEMO_TENANT_API_KEY in the environment or var/secrets.env: journeys skipped")
+            return code
+        return code or bench_journeys(backend_url, key, args.journeys)
 
     with tempfile.TemporaryDirectory(prefix="bench-stack-") as tmp:
-        stack = Stack(var_dir=Path(tmp), port=free_port(), rasa_port=free_port(), actions_port=free_port())
+        key = f"ck_bench_{uuid.uuid4().hex}"
+        stack = Stack(
+            {"DEMO_TENANT_API_KEY": key},
+            var_dir=Path(tmp),
+            port=free_port(),
+            rasa_port=free_port(),
+            actions_port=free_port(),
+        )
         print(f"==> starting a private stack (logs in {stack.log_dir}; it is removed afterwards)")
         started = time.monotonic()
         with stack:
@@ -205,7 +265,8 @@ def main() -> int:
                 f"==> stack ready in {time.monotonic() - started:.0f}s"
                 f" (Rasa loaded the model in {timings['rasa']:.0f}s)"
             )
-            return asyncio.run(bench(stack.backend_url, stack.rasa_url, args.sequential, args.concurrency))
+            code = asyncio.run(bench(stack.backend_url, stack.rasa_url, args.sequential, args.concurrency))
+            return code or bench_journeys(stack.backend_url, key, args.journeys)
 
 
 if __name__ == "__main__":

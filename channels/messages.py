@@ -17,6 +17,17 @@ class Button:
 
 
 @dataclass(frozen=True, slots=True)
+class Attachment:
+    """A file the customer sent: the bytes when the channel carried them (web upload), or a URL
+    the gateway fetches with the provider's credentials (Twilio, Meta media)."""
+
+    content_type: str
+    filename: str
+    content: bytes | None = None
+    url: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class InboundMessage:
     """One thing a customer said or tapped, normalised across channels.
 
@@ -30,6 +41,7 @@ class InboundMessage:
     tenant: str | None = None
     display_text: str | None = None  # a tapped button's title: what the customer saw themselves send
     metadata: dict[str, Any] = field(default_factory=dict)
+    attachments: tuple[Attachment, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

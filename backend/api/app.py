@@ -11,14 +11,31 @@ from fastapi.staticfiles import StaticFiles
 
 from backend.api.errors import install_error_handlers
 from backend.api.middleware import RequestIdMiddleware
+from backend.api.routes import (
+    agreement_documents,
+    bank_accounts,
+    calculators,
+    chat_page,
+    conversations,
+    eligibility,
+    health,
+    payments,
+    web_channel,
+)
 from backend.api.routes import agreements as origination_agreements
 from backend.api.routes import applications as origination_applications
-from backend.api.routes import calculators, chat_page, conversations, eligibility, health, web_channel
 from backend.api.routes import catalog as origination_catalog
 from backend.api.routes import customers as origination_customers
+from backend.api.routes import documents as onboarding_documents
+from backend.api.routes import onboarding as onboarding_routes
 from backend.api.routes.credit_lines import router as credit_lines_router
 from backend.api.routes.credit_refunds import router as credit_refunds_router
 from backend.api.routes.disbursements import router as disbursements_router
+from backend.api.routes.disputes import policy_router as dispute_policy_router
+from backend.api.routes.disputes import router as disputes_router
+from backend.api.routes.handoff import router as handoff_router
+from backend.api.routes.hardship import policy_router as hardship_policy_router
+from backend.api.routes.hardship import router as hardship_router
 from backend.api.routes.ledger import router as ledger_router
 from backend.api.routes.loans import router as loans_router
 from backend.components import Components
@@ -71,6 +88,23 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         credit_refunds_router,
         credit_lines_router,
         ledger_router,
+        agreement_documents.router,
+        bank_accounts.router,
+        bank_accounts.banks_router,
+        payments.preview_router,
+        payments.loans_router,
+        payments.instructions_router,
+        payments.webhooks_router,
+        onboarding_routes.policy_router,
+        onboarding_routes.router,
+        onboarding_documents.customer_documents,
+        onboarding_documents.documents_router,
+        onboarding_documents.application_documents,
+        hardship_router,
+        hardship_policy_router,
+        disputes_router,
+        dispute_policy_router,
+        handoff_router,
     ):
         app.include_router(router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")

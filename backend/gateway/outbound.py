@@ -27,15 +27,21 @@ def queue_message(
     author: str,
     request_id: str | None,
     enqueue: Callable[[int], None],
+    proactive: bool = False,
 ) -> int | None:
-    """Store the message as queued and hand its id to the worker; None if no such conversation."""
+    """Store the message as queued and hand its id to the worker; None if no such conversation,
+    or when a `proactive` message (one the customer did not prompt: reminders, notices) would go
+    to a conversation that opted out."""
     with sessions.begin() as session:
-        found = session.scalar(
-            select(Conversation.id).where(
+        found = session.execute(
+            select(Conversation.id, Conversation.opted_out_at).where(
                 Conversation.id == conversation_id, Conversation.tenant_id == tenant_id
             )
-        )
+        ).first()
         if found is None:
+            return None
+        if proactive and found.opted_out_at is not None:
+            log.info("proactive_suppressed", conversation_id=str(conversation_id), reason="opted_out")
             return None
         message = Message(
             conversation_id=conversation_id,

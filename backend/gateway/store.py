@@ -22,6 +22,8 @@ class ConversationRef:
     tenant_slug: str
     locale: str
     currency: str
+    customer_id: uuid.UUID | None = None
+    tenant_id: uuid.UUID | None = None
 
 
 class UnknownTenant(LookupError):
@@ -40,7 +42,7 @@ def get_or_create_conversation(
 ) -> ConversationRef:
     """One conversation per channel identity; a concurrent first message loses the race and reads."""
     query = (
-        select(Conversation.id, Customer.locale, Customer.currency)
+        select(Conversation.id, Conversation.customer_id, Customer.locale, Customer.currency)
         .join(Customer, Customer.id == Conversation.customer_id)
         .where(
             Conversation.tenant_id == tenant.id,
@@ -68,7 +70,14 @@ def get_or_create_conversation(
         except IntegrityError:
             pass
         row = session.execute(query).one()
-    return ConversationRef(id=row.id, tenant_slug=tenant.slug, locale=row.locale, currency=row.currency)
+    return ConversationRef(
+        id=row.id,
+        tenant_slug=tenant.slug,
+        locale=row.locale,
+        currency=row.currency,
+        customer_id=row.customer_id,
+        tenant_id=tenant.id,
+    )
 
 
 def find_inbound(session: Session, conversation_id: uuid.UUID, provider_message_id: str) -> Message | None:

@@ -45,7 +45,8 @@ def resend_stale() -> int:
 
 @celery_app.task(name="servicing.daily")
 def servicing_daily(on: str | None = None) -> dict[str, Any]:
-    """Beat's daily servicing pass (interest due, credit, late fees) for every active loan.
+    """Beat's daily servicing pass (interest due, credit, late fees) for every active loan, a page
+    of loans per transaction (`backend.services.servicing.daily`).
     `on` (YYYY-MM-DD) back-dates a run; by default it is today's UTC business date, the same
     clock the API uses. Safe to run twice: every step is idempotent on its transfer ids."""
     clear_contextvars()
@@ -56,12 +57,13 @@ def servicing_daily(on: str | None = None) -> dict[str, Any]:
     for loan_id, error in run.failed:
         log.error("servicing_daily_loan_failed", loan_id=str(loan_id), error=error)
     log.info(
-        "servicing_daily", on=day.isoformat(), loans=run.loans, credit_applied=run.credit_applied,
-        late_fees=run.late_fees, failed=len(run.failed),
+        "servicing_daily", on=day.isoformat(), loans=run.loans, pages=run.pages,
+        credit_applied=run.credit_applied, late_fees=run.late_fees, failed=len(run.failed),
     )  # fmt: skip
     return {
         "on": day.isoformat(),
         "loans": run.loans,
+        "pages": run.pages,
         "credit_applied": run.credit_applied,
         "late_fees": run.late_fees,
         "failed": [str(loan_id) for loan_id, _ in run.failed],

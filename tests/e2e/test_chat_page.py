@@ -59,7 +59,7 @@ def test_a_customer_finds_their_limit_by_typing_and_tapping(page: Page):
     expect(page.locator("#status")).to_have_text("Online", timeout=30_000)
     page.get_by_label("Your message").fill("hello")
     page.get_by_role("button", name="Send").click()
-    page.get_by_role("button", name="Check how much I can borrow").last.click()
+    page.get_by_role("button", name="How much can I borrow").last.click()
     page.get_by_role("button", name="Retail/shop").last.click()
     expect(page.locator(".msg--bot").last).to_contain_text("average monthly revenue")
     page.get_by_label("Your message").fill("1.2m")

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import hashlib
 import uuid
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 from sqlalchemy import select
@@ -49,6 +49,7 @@ def a_signed_agreement(
     product_code: str = "ngn-working-capital",
     agreement_status: str = "signed",
     application_status: str = "accepted",
+    maturity: date | None = None,
 ) -> uuid.UUID:
     """An accepted application with its offer and agreement; returns the agreement id."""
     fees: list[dict[str, Any]] = []
@@ -105,6 +106,7 @@ def a_signed_agreement(
             fees=fees,
             total_repayable_minor=0,
             status="accepted",
+            maturity_date=maturity,
         )
         session.add(offer)
         session.flush()

@@ -155,3 +155,59 @@ def test_a_line_closes_only_when_nothing_is_drawn(client, migrated) -> None:
 def test_another_tenant_or_no_line_is_404(client, migrated) -> None:
     response = client.get(f"/v1/credit-lines/{uuid.uuid4()}", headers=DEMO_AUTH)
     assert response.status_code == 404
+
+
+FAILING = {"bank_code": "058", "account_number": "0123450000"}  # sandbox: ends in 0000, fails
+
+
+def test_a_failed_draw_payout_is_reversed_and_gives_the_limit_back(client, migrated) -> None:
+    """The provider could not pay a draw out: no money left, so the draw must not count against
+    the limit, its loan must not stay active (no schedule, no reminders, no late fees), and its
+    ledger must read as if it never happened, while the line stays open for a corrected draw."""
+    line = an_open_line(client)
+    limit = line["limit"]["amount_minor"]
+    response = client.post(
+        f"/v1/credit-lines/{line['id']}/draws",
+        json={"amount": _ngn(40_000_000), "destination": FAILING},
+        headers=_key(),
+    )
+    assert response.status_code == 201, response.text
+    payout = response.json()
+    assert payout["status"] == "pending"
+    assert _line(client, line["id"])["available"]["amount_minor"] == limit - 40_000_000
+
+    url = f"/v1/disbursements/{payout['id']}/status"
+    report = {"provider_ref": payout["provider_ref"], "status": "failed", "reason": "account not found"}
+    failed = client.post(url, json=report, headers=DEMO_AUTH)
+    assert failed.status_code == 200, failed.text
+    assert (failed.json()["status"], failed.json()["replayed"]) == ("failed", False)
+    assert client.post(url, json=report, headers=DEMO_AUTH).json()["replayed"]
+
+    state = _line(client, line["id"])
+    assert (state["status"], state["drawn"]["amount_minor"], state["available"]["amount_minor"]) == (
+        "open",
+        0,
+        limit,
+    )
+    loan = client.get(f"/v1/loans/{payout['loan_id']}", headers=DEMO_AUTH).json()
+    assert loan["status"] == "cancelled"
+    entries = client.get(f"/v1/loans/{payout['loan_id']}/ledger", headers=DEMO_AUTH).json()["entries"]
+    assert [e["transfer_id"] for e in entries] == [
+        f"draw:{payout['loan_id']}",
+        f"draw:{payout['loan_id']}:failed",
+    ]
+    per_account: dict[str, int] = {}
+    for entry in entries:
+        for posting in entry["postings"]:
+            per_account[posting["account"]] = (
+                per_account.get(posting["account"], 0) + posting["amount"]["amount_minor"]
+            )
+    assert per_account and all(v == 0 for v in per_account.values()), per_account
+    _trial_balance_is_zero(client)
+    app = client.get(f"/v1/applications/{line['application_id']}", headers=DEMO_AUTH).json()
+    assert app["status"] == "disbursed"  # the line, not the failed draw, owns the application
+
+    again = _draw(client, line["id"], limit)  # the whole limit is available again
+    assert again.status_code == 201, again.text
+    assert books_agree(client, again.json()["loan_id"])["principal"] == limit
+    _trial_balance_is_zero(client)

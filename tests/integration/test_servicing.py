@@ -371,3 +371,53 @@ def test_http_fifty_concurrent_posts_with_one_key_make_one_payment(client, sessi
     assert set(codes) <= {201, 409} and 201 in codes
     assert count(sessions, Payment, Payment.provider_ref == ref) == 1
     assert count(sessions, LedgerEntry, LedgerEntry.transfer_id == ref) == 1
+
+
+def test_an_invoice_advance_earns_interest_from_the_payout_not_the_offer(sessions, tenant_id):
+    """Offered on DAY for an invoice due 60 days later, paid out ten days after the offer: the
+    borrower owes interest for the 50 days the money is out, actual/365, rounded half-up."""
+    due = DAY + timedelta(days=60)
+    agreement_id = a_signed_agreement(
+        sessions,
+        tenant_id,
+        amount_minor=1_200_000_00,
+        term_count=1,
+        amortization="bullet",
+        annual_rate="0.30",
+        fee_minor=0,
+        product_code="ngn-invoice-financing",
+        maturity=due,
+    )
+    paid_on = DAY + timedelta(days=10)
+    record = disburse(Disburse(tenant_id, agreement_id, DEST), uow(sessions), SandboxPayouts(), paid_on)
+    (row,) = instalments(sessions, record.loan_id)
+    assert row.due_date == due
+    assert row.interest_minor == 4_931_507  # 1,200,000.00 x 0.30 x 50 / 365 = 49,315.068...
+    offer_day_interest = 1_200_000_00 * 30 * 60 // (100 * 365)
+    assert row.interest_minor < offer_day_interest
+    with sessions() as s:
+        assert s.get(Loan, record.loan_id).disbursed_on == paid_on
+    pay(sessions, tenant_id, record.loan_id, 1_200_000_00 + 4_931_507, due)
+    with sessions() as s:
+        assert s.get(Loan, record.loan_id).status == "closed"
+    assert_books_agree(sessions, tenant_id, record.loan_id)
+
+
+def test_an_invoice_advance_is_not_paid_out_on_or_after_the_invoice_due_date(sessions, tenant_id):
+    due = DAY + timedelta(days=30)
+    agreement_id = a_signed_agreement(
+        sessions,
+        tenant_id,
+        term_count=1,
+        amortization="bullet",
+        fee_minor=0,
+        product_code="ngn-invoice-financing",
+        maturity=due,
+    )
+    with pytest.raises(NotDisbursable):
+        disburse(Disburse(tenant_id, agreement_id, DEST), uow(sessions), SandboxPayouts(), due)
+    record = disburse(
+        Disburse(tenant_id, agreement_id, DEST), uow(sessions), SandboxPayouts(), due - timedelta(days=1)
+    )
+    (row,) = instalments(sessions, record.loan_id)
+    assert row.interest_minor == 11_507  # 100,000.00 x 0.42 / 365 = 115.068..., one day

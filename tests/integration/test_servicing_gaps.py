@@ -146,6 +146,33 @@ def test_the_daily_pass_books_interest_applies_credit_and_charges_late_fees_once
     assert entries(sessions, tenant_id) == before
 
 
+def test_the_daily_pass_goes_by_pages_and_one_failing_loan_spares_the_rest_of_its_page(sessions, tenant_id):
+    """Five late loans, pages of two: the loan whose product cannot be found fails alone (its
+    savepoint is rolled back), its page neighbour and every other page are serviced, and the
+    failed loan is serviced by the next run once it is fixed."""
+    loans = [a_loan(sessions, tenant_id) for _ in range(5)]
+    broken = sorted(loans)[2]  # the middle one in keyset order, so it shares a page with another
+    with sessions.begin() as s:
+        s.get(Loan, broken).product_code = "no-such-product"
+    day = instalments(sessions, loans[0])[0].due_date + timedelta(days=4)
+
+    run = run_daily(day, lambda: uow(sessions), page_size=2)
+    assert [loan_id for loan_id, _ in run.failed] == [broken]
+    assert "NotFound" in run.failed[0][1]
+    assert run.pages >= 3 and run.loans >= 5
+    for loan_id in loans:
+        charged = instalments(sessions, loan_id)[0].late_fee_assessed_on
+        assert charged == (None if loan_id == broken else day), loan_id
+        assert_books_agree(sessions, tenant_id, loan_id)
+
+    with sessions.begin() as s:
+        s.get(Loan, broken).product_code = "ngn-working-capital"
+    again = run_daily(day, lambda: uow(sessions), page_size=2)
+    assert again.failed == [] and again.late_fees >= 1
+    assert instalments(sessions, broken)[0].late_fee_assessed_on == day
+    assert_books_agree(sessions, tenant_id, broken)
+
+
 # --- payout outcomes -----------------------------------------------------------------------------
 
 

@@ -28,15 +28,35 @@ from backend.services.servicing.errors import (
 )
 from backend.services.servicing.payouts import ReportPayoutStatus, settle_payout
 from backend.services.servicing.ports import (
+    CreditRefundRecord,
     DisbursableAgreement,
     DisbursementRecord,
     LoanState,
     PaymentRecord,
 )
+from backend.services.servicing.refunds import ReportRefundStatus, settle_refund
 from backend.services.servicing.repayments import RecordRepayment, payoff_quote, record_repayment
 
 TENANT = uuid.uuid4()
 DAY = date(2026, 1, 15)
+
+
+class FakeCreditRefunds:
+    def __init__(self) -> None:
+        self.by_id: dict[uuid.UUID, CreditRefundRecord] = {}
+
+    def latest(self, tenant_id: uuid.UUID, loan_id: uuid.UUID) -> CreditRefundRecord | None:
+        mine = [r for r in self.by_id.values() if r.loan_id == loan_id]
+        return max(mine, key=lambda r: r.attempt, default=None)
+
+    def get(self, tenant_id: uuid.UUID, refund_id: uuid.UUID, *, for_update: bool = False) -> Any:
+        return self.by_id.get(refund_id)
+
+    def add(self, record: CreditRefundRecord) -> None:
+        self.by_id[record.id] = record
+
+    def set_outcome(self, record: CreditRefundRecord) -> None:
+        self.by_id[record.id] = record
 
 
 class FakeUow:
@@ -51,6 +71,7 @@ class FakeUow:
         self.commits = 0
         self.agreements = self.applications = self.loans = self.disbursements = self
         self.payments = self.ledger = self.audit = self.products = self
+        self.credit_refunds = FakeCreditRefunds()
 
     def __enter__(self) -> Self:
         return self
@@ -219,3 +240,25 @@ def test_a_payout_outcome_is_taken_from_the_provider_not_the_report():
     report = ReportPayoutStatus(TENANT, record.id, record.provider_ref, "failed")
     with pytest.raises(PayoutStatusConflict):  # the sandbox paid this destination out fine
         settle_payout(report, uow, SandboxPayouts(), DAY)
+
+
+def test_a_failed_refund_payout_reverses_the_refund_and_the_credit_can_be_refunded_again():
+    uow, loan_id = disbursed(product_code="ngn-bnpl-4")
+    quote = payoff_quote(TENANT, loan_id, DAY, uow)
+    record_repayment(RecordRepayment(TENANT, loan_id, quote.total + Money(300_00, "NGN"), DAY, "p1"), uow)
+    assert uow.loans_by_id[loan_id].status == "closed"
+    failing = {"account_number": "0123450000"}
+    first = refund_credit(RefundCredit(TENANT, loan_id, failing), uow, SandboxPayouts(), DAY)
+    assert (first.status, first.amount.minor, uow.loans_by_id[loan_id].credit_balance.minor) == (
+        "pending",
+        300_00,
+        0,
+    )
+    report = ReportRefundStatus(TENANT, first.id, first.provider_ref, "failed")
+    failed = settle_refund(report, uow, SandboxPayouts(), DAY)
+    assert failed.status == "failed" and uow.loans_by_id[loan_id].credit_balance.minor == 300_00
+    reversal = uow.entries[f"{first.transfer_id}:failed"]
+    assert reversal.kind is EntryKind.REVERSAL and reversal.effective_date == DAY
+    assert uow.audits[-1] == "loan.credit_refund_failed"
+    second = refund_credit(RefundCredit(TENANT, loan_id, {}), uow, SandboxPayouts(), DAY)
+    assert (second.attempt, second.transfer_id) == (1, f"credit-refund:{loan_id}:1")

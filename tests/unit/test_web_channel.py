@@ -64,3 +64,54 @@ def test_rasa_reply_is_normalised():
         {"recipient_id": "x", "text": "Hi", "buttons": [{"title": "A", "payload": "/a"}]}
     )
     assert reply == BotReply("Hi", (Button("A", "/a"),))
+
+
+def test_a_file_on_its_own_reaches_the_bot_as_send_attachment_with_its_bytes():
+    import base64
+
+    message = web.parse(
+        {
+            "session_id": "session-123",
+            "attachments": [
+                {
+                    "filename": "id.jpg",
+                    "content_type": "IMAGE/JPEG",
+                    "content_base64": base64.b64encode(b"\xff\xd8\xffx").decode(),
+                }
+            ],
+        }
+    )
+    assert message.text == "/send_attachment" and message.is_payload
+    assert message.display_text == "📎 id.jpg"
+    [attachment] = message.attachments
+    assert (attachment.content_type, attachment.filename, attachment.content) == (
+        "image/jpeg",
+        "id.jpg",
+        b"\xff\xd8\xffx",
+    )
+
+
+def test_a_file_with_words_keeps_the_words():
+    message = web.parse(
+        {
+            "session_id": "session-123",
+            "text": "here is my statement",
+            "attachments": [{"filename": "s.csv", "content_type": "text/csv", "content_base64": "YSxiCg=="}],
+        }
+    )
+    assert message.text == "here is my statement" and len(message.attachments) == 1
+
+
+@pytest.mark.parametrize(
+    "attachments",
+    [
+        "not a list",
+        [{"filename": "a", "content_type": "image/png"}],
+        [{"filename": "a", "content_type": "image/png", "content_base64": "!!!not base64"}],
+        [{"filename": "a", "content_type": "image/png", "content_base64": ""}],
+        [{"filename": "a", "content_type": "image/png", "content_base64": "YQ=="}] * 4,
+    ],
+)
+def test_bad_attachments_are_refused_with_a_reason(attachments):
+    with pytest.raises(InvalidInbound):
+        web.parse({"session_id": "session-123", "attachments": attachments})

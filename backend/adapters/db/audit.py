@@ -16,7 +16,19 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, ForeignKey, Integer, String, UniqueConstraint, insert, select, update
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    ForeignKey,
+    Integer,
+    String,
+    UniqueConstraint,
+    bindparam,
+    insert,
+    select,
+    text,
+    update,
+)
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
@@ -56,6 +68,23 @@ class AuditHead(Base):
 
 # Built once and on the Table: executing it skips the ORM's bulk-insert machinery.
 _INSERT_ENTRY = insert(AuditEntry.__table__)
+_HEADS = AuditHead.__table__
+_LOCK_HEAD = (
+    select(_HEADS.c.seq, _HEADS.c.hash).where(_HEADS.c.tenant_id == bindparam("tenant_id")).with_for_update()
+)
+_ADVANCE_HEAD = update(AuditHead.__table__).where(AuditHead.__table__.c.tenant_id == bindparam("b_tenant_id"))
+# PostgreSQL: the new link and the head's advance in one statement (one round trip, not two).
+_LINK_AND_ADVANCE = text(
+    """
+    WITH link AS (
+        INSERT INTO audit_log
+            (tenant_id, seq, actor, action, subject_type, subject_id, data, created_at, prev_hash, hash)
+        VALUES (:tenant_id, :seq, :actor, :action, :subject_type, :subject_id, :data, :created_at,
+                :prev_hash, :hash)
+    )
+    UPDATE audit_heads SET seq = :seq, hash = :hash WHERE tenant_id = :tenant_id
+    """
+).bindparams(bindparam("data", type_=JSON()))
 
 
 def link_hash(prev_hash: str, seq: int, tenant_id: uuid.UUID, fields: dict[str, Any]) -> str:
@@ -98,8 +127,9 @@ def append(
     """Add the next link in the caller's transaction (the caller commits).
 
     Statements, not ORM objects: the row is never read back in the caller's unit of work, and the
-    head is read as plain columns under its row lock, so nothing here costs a flush. The head's
-    UPDATE is ORM-enabled, which keeps a head object already loaded in this session in step."""
+    head is read as plain columns under its row lock, so nothing here costs a flush. Nothing reads
+    the head as an ORM object either (`verify_chain` reads columns), so no loaded copy can go
+    stale when the head advances."""
     head = _locked_head(session, tenant_id)
     if head is None:
         try:
@@ -116,29 +146,64 @@ def append(
     digest = link_hash(
         prev_hash, seq, tenant_id, _fields(actor, action, subject_type, subject_id, payload, at)
     )
-    session.execute(
-        _INSERT_ENTRY,
-        {
-            "tenant_id": tenant_id,
-            "seq": seq,
-            "actor": actor,
-            "action": action,
-            "subject_type": subject_type,
-            "subject_id": subject_id,
-            "data": payload,
-            "created_at": at,
-            "prev_hash": prev_hash,
-            "hash": digest,
-        },
-    )
-    session.execute(update(AuditHead).where(AuditHead.tenant_id == tenant_id).values(seq=seq, hash=digest))
+    link = {
+        "tenant_id": tenant_id,
+        "seq": seq,
+        "actor": actor,
+        "action": action,
+        "subject_type": subject_type,
+        "subject_id": subject_id,
+        "data": payload,
+        "created_at": at,
+        "prev_hash": prev_hash,
+        "hash": digest,
+    }
+    if session.get_bind().dialect.name == "postgresql":
+        session.connection().execute(_LINK_AND_ADVANCE, link)
+        return
+    session.connection().execute(_INSERT_ENTRY, link)
+    session.connection().execute(_ADVANCE_HEAD, {"b_tenant_id": tenant_id, "seq": seq, "hash": digest})
+
+
+class SqlAudit:
+    """The audit port of every unit of work. Origination's is bound to the request's tenant
+    (`SqlAudit(session, tenant_id)`, `append(actor=...)`); servicing's names the tenant per call
+    (`append(tenant_id, actor=...)`) because its use cases may serve several tenants' loans in
+    one process. One class serves both; a call naming a tenant other than the bound one is a bug
+    that would write into another tenant's chain, so it is refused."""
+
+    def __init__(self, session: Session, tenant_id: uuid.UUID | None = None) -> None:
+        self._session, self._tenant_id = session, tenant_id
+
+    def append(
+        self,
+        tenant_id: uuid.UUID | None = None,
+        *,
+        actor: str,
+        action: str,
+        subject_type: str,
+        subject_id: str,
+        data: dict[str, Any],
+    ) -> None:
+        tenant = tenant_id or self._tenant_id
+        if tenant is None:
+            raise ValueError("an audit row needs a tenant")
+        if self._tenant_id is not None and tenant != self._tenant_id:
+            raise ValueError(f"audit bound to tenant {self._tenant_id}, asked to write for {tenant}")
+        append(
+            self._session,
+            tenant,
+            actor=actor,
+            action=action,
+            subject_type=subject_type,
+            subject_id=subject_id,
+            data=data,
+        )
 
 
 def _locked_head(session: Session, tenant_id: uuid.UUID) -> tuple[int, str] | None:
     """The tenant's chain head (seq, hash), its row locked until the caller's transaction ends."""
-    row = session.execute(
-        select(AuditHead.seq, AuditHead.hash).where(AuditHead.tenant_id == tenant_id).with_for_update()
-    ).first()
+    row = session.connection().execute(_LOCK_HEAD, {"tenant_id": tenant_id}).first()
     return None if row is None else (row.seq, row.hash)
 
 
@@ -163,7 +228,9 @@ def verify_chain(session: Session, tenant_id: uuid.UUID) -> ChainCheck:
         ):
             return ChainCheck(False, rows, row.seq if row.seq == expected_seq else expected_seq)
         prev, expected_seq, rows = row.hash, expected_seq + 1, rows + 1
-    head = session.scalar(select(AuditHead).where(AuditHead.tenant_id == tenant_id))
+    head = session.execute(
+        select(AuditHead.seq, AuditHead.hash).where(AuditHead.tenant_id == tenant_id)
+    ).first()
     if head is not None and (head.seq != rows or head.hash != prev):
         return ChainCheck(False, rows, rows + 1)  # rows cut from the end of the chain
     return ChainCheck(True, rows)

@@ -11,7 +11,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
-from sqlalchemy import func, insert, select
+from sqlalchemy import bindparam, func, insert, or_, select, text
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
@@ -41,6 +41,53 @@ _INSERT_ENTRY = (
     .returning(_ENTRIES.c.id, _ENTRIES.c.created_at)
 )
 _INSERT_POSTING = insert(LedgerPosting.__table__)
+# PostgreSQL: an entry and its postings in one statement (one round trip instead of two). The
+# postings are inserted only if the entry was (ON CONFLICT DO NOTHING leaves `e` empty for a
+# transfer id already posted) and in posting order, which the serial posting id keeps.
+_POST_ENTRY = text(
+    """
+    WITH e AS (
+        INSERT INTO ledger_entries (id, tenant_id, transfer_id, kind, effective_date, memo, created_at)
+        VALUES (:id, :tenant_id, :transfer_id, :kind, :effective_date, :memo, :created_at)
+        ON CONFLICT (tenant_id, transfer_id) DO NOTHING
+        RETURNING id, created_at
+    ), p AS (
+        INSERT INTO ledger_postings (entry_id, account_id, amount_minor, currency)
+        SELECT e.id, a.account_id, a.amount_minor, a.currency
+        FROM e CROSS JOIN unnest(
+            CAST(:account_ids AS uuid[]), CAST(:amounts AS bigint[]), CAST(:currencies AS varchar[])
+        ) WITH ORDINALITY AS a(account_id, amount_minor, currency, ord)
+        ORDER BY a.ord
+    )
+    SELECT id, created_at FROM e
+    """
+)
+_ACCOUNTS = LedgerAccount.__table__
+# The common lookup (one loan's accounts and the tenant-wide ones, in one currency), prebuilt.
+_LOAN_AND_TENANT_ACCOUNTS = select(
+    _ACCOUNTS.c.id, _ACCOUNTS.c.kind, _ACCOUNTS.c.loan_id, _ACCOUNTS.c.currency
+).where(
+    _ACCOUNTS.c.tenant_id == bindparam("tenant_id"),
+    _ACCOUNTS.c.currency == bindparam("currency"),
+    or_(_ACCOUNTS.c.loan_id.is_(None), _ACCOUNTS.c.loan_id == bindparam("loan_id")),
+)
+
+
+class _KnownAccounts:
+    """Account ids seen by committed transactions, for the process. An account is never deleted
+    or re-keyed, so once its row is committed its id is good forever; ids enter only after the
+    unit of work that read or created them committed (`SqlLedger.committed`), so a rolled-back
+    account creation can never be handed out. This is what lets a repayment on a loan the process
+    has served before post without looking its accounts up."""
+
+    limit = 100_000
+    ids: dict[AccountRef, uuid.UUID] = {}  # noqa: RUF012 (one per process, on purpose)
+
+    @classmethod
+    def add(cls, ids: dict[AccountRef, uuid.UUID]) -> None:
+        if len(cls.ids) + len(ids) > cls.limit:
+            cls.ids.clear()
+        cls.ids.update(ids)
 
 
 @dataclass(frozen=True, slots=True)
@@ -100,30 +147,42 @@ class SqlLedger:
         return PostedEntry(row.id, entry, _utc(row.created_at))
 
     def _post_on_postgresql(self, entry: JournalEntry, tenant_id: uuid.UUID) -> PostedEntry:
-        """The same contract in one round trip instead of four (look up, SAVEPOINT, INSERT,
-        RELEASE): INSERT ... ON CONFLICT DO NOTHING waits for a racing insert of the same transfer
-        id like the unique index does, and inserts nothing if it committed; we then read the
-        winner. Reversals keep the savepoint path, whose second unique key must not abort the
-        caller's transaction."""
-        inserted = self._session.execute(
-            _INSERT_ENTRY,
-            {
-                "id": uuid.uuid4(),
-                "tenant_id": tenant_id,
-                "transfer_id": entry.transfer_id,
-                "kind": entry.kind.value,
-                "effective_date": entry.effective_date,
-                "memo": entry.memo,
-                "created_at": utcnow(),
-            },
-        ).first()
+        """The same contract in one round trip instead of five (look up, SAVEPOINT, INSERT entry,
+        RELEASE, INSERT postings): INSERT ... ON CONFLICT DO NOTHING waits for a racing insert of
+        the same transfer id like the unique index does, and inserts nothing (neither the entry
+        nor its postings) if that one committed; we then read the winner. Reversals keep the
+        savepoint path, whose second unique key must not abort the caller's transaction."""
+        refs = sorted({p.account for p in entry.postings}, key=_ref_key)
+        account_ids = self._resolve_accounts(tenant_id, refs)
+        inserted = (
+            self._session.connection()
+            .execute(
+                _POST_ENTRY,
+                {
+                    "id": uuid.uuid4(),
+                    "tenant_id": tenant_id,
+                    "transfer_id": entry.transfer_id,
+                    "kind": entry.kind.value,
+                    "effective_date": entry.effective_date,
+                    "memo": entry.memo,
+                    "created_at": utcnow(),
+                    "account_ids": [account_ids[p.account] for p in entry.postings],
+                    "amounts": [p.amount.minor for p in entry.postings],
+                    "currencies": [p.amount.currency for p in entry.postings],
+                },
+            )
+            .first()
+        )
         if inserted is None:
             first = self._entry_row(tenant_id, entry.transfer_id)
             assert first is not None, "a conflicting entry is visible once its transaction committed"
             return self._replay(first, entry)
         entry_id, created_at = inserted
-        self._add_postings(entry_id, entry, tenant_id)
         return PostedEntry(entry_id, entry, _utc(created_at))
+
+    def committed(self) -> None:
+        """Called by the unit of work after its commit: the accounts it saw now certainly exist."""
+        _KnownAccounts.add(self._account_ids)
 
     def _add_postings(self, entry_id: uuid.UUID, entry: JournalEntry, tenant_id: uuid.UUID) -> None:
         # Sorted so that two transactions creating the same new accounts take their locks in the
@@ -150,6 +209,10 @@ class SqlLedger:
     def _resolve_accounts(self, tenant_id: uuid.UUID, refs: list[AccountRef]) -> dict[AccountRef, uuid.UUID]:
         """Ids of `refs` (sorted), creating missing accounts in that order; cached per instance."""
         missing = [ref for ref in refs if ref not in self._account_ids]
+        if missing:
+            known = _KnownAccounts.ids
+            self._account_ids.update({ref: known[ref] for ref in missing if ref in known})
+            missing = [ref for ref in missing if ref not in self._account_ids]
         if missing:
             self._account_ids.update(self._existing_account_ids(tenant_id, missing))
             for ref in missing:
@@ -234,6 +297,16 @@ class SqlLedger:
         in one query: a repayment's accrual and repayment entries touch different kinds of the same
         loan's accounts, so fetching them all at once spares the second entry its lookup."""
         loans = {r.loan_id for r in refs if r.loan_id is not None}
+        currencies = {r.currency for r in refs}
+        if len(loans) == 1 and len(currencies) == 1:
+            rows = self._session.connection().execute(
+                _LOAN_AND_TENANT_ACCOUNTS,
+                {"tenant_id": tenant_id, "currency": currencies.pop(), "loan_id": loans.pop()},
+            )
+            return {
+                AccountRef(tenant_id, AccountKind(kind), loan_id, currency): account_id
+                for account_id, kind, loan_id, currency in rows
+            }
         scope = LedgerAccount.loan_id.is_(None)
         if loans:
             scope = scope | LedgerAccount.loan_id.in_(loans)

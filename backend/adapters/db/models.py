@@ -108,6 +108,9 @@ class Conversation(Base):
     channel_identity: Mapped[str] = mapped_column(String(128))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     last_message_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # Set when the customer opts out ("stop sending me messages", SMS STOP): no proactive message
+    # (reminder, notice, offer) goes to this channel identity until they opt in again.
+    opted_out_at: Mapped[datetime | None] = mapped_column(default=None)
 
 
 class Message(Base):

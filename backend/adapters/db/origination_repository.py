@@ -11,7 +11,7 @@ from sqlalchemy import Select, and_, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
-from backend.adapters.db import audit
+from backend.adapters.db.audit import SqlAudit
 from backend.adapters.db.lending_models import (
     Agreement,
     BusinessProfile,
@@ -244,24 +244,6 @@ class SqlOriginationRepository:
         for name in ("status", "otp_challenge", "signed_at", "signer", "channel", "evidence"):
             setattr(row, name, getattr(rec, name))
         self._s.flush()
-
-
-class SqlAudit:
-    def __init__(self, session: Session, tenant_id: uuid.UUID) -> None:
-        self._s, self._t = session, tenant_id
-
-    def append(
-        self, *, actor: str, action: str, subject_type: str, subject_id: str, data: dict[str, Any]
-    ) -> None:
-        audit.append(
-            self._s,
-            self._t,
-            actor=actor,
-            action=action,
-            subject_type=subject_type,
-            subject_id=subject_id,
-            data=data,
-        )
 
 
 class SqlNotifier:

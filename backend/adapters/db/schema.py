@@ -2,8 +2,26 @@
 
 from __future__ import annotations
 
-from backend.adapters.db import audit, ledger_models, lending_models, origination_models
+from backend.adapters.db import (
+    audit,
+    care_models,
+    ledger_models,
+    lending_models,
+    onboarding_models,
+    origination_models,
+    payment_models,
+    servicing_models,
+)
 from backend.adapters.db.models import Base
 
 metadata = Base.metadata
-MODEL_MODULES = (audit, ledger_models, lending_models, origination_models)
+MODEL_MODULES = (
+    audit,
+    ledger_models,
+    lending_models,
+    origination_models,
+    payment_models,
+    onboarding_models,
+    care_models,
+    servicing_models,
+)

@@ -6,15 +6,17 @@ payment or disbursement row, the ledger entries and the audit row land in one tr
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
-from datetime import datetime
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, replace
+from datetime import date, datetime
 from decimal import Decimal
-from typing import Any
+from typing import Any, ClassVar
 
-from sqlalchemy import func, insert, select, tuple_
+from sqlalchemy import Row, bindparam, func, insert, select, tuple_, update
 from sqlalchemy.orm import Session
 
-from backend.adapters.db import audit
+from backend.adapters.db.audit import SqlAudit
 from backend.adapters.db.ledger_repository import SqlLedger
 from backend.adapters.db.lending_models import (
     Agreement,
@@ -27,6 +29,7 @@ from backend.adapters.db.lending_models import (
 )
 from backend.adapters.db.lending_models import CreditLine as CreditLineRow
 from backend.adapters.db.lending_models import Product as ProductRow
+from backend.adapters.db.servicing_models import CreditRefundRow
 from backend.adapters.db.uow import SessionUnitOfWork
 from backend.lending.allocation import InstalmentDue
 from backend.lending.dates import Frequency
@@ -37,6 +40,7 @@ from backend.lending.schedules import Amortization
 from backend.services.servicing.errors import NotFound
 from backend.services.servicing.ports import (
     CreditLineState,
+    CreditRefundRecord,
     DisbursableAgreement,
     DisbursementRecord,
     LoanState,
@@ -97,27 +101,45 @@ class SqlApplications:
 
 
 class SqlLoans:
-    """Loads a loan with its instalments and remembers the rows, so `save` writes back in place."""
+    """Loans and their instalments through prebuilt Core statements.
 
-    def __init__(self, session: Session) -> None:
+    The repayment path reads a loan and its instalments and writes back a handful of columns: the
+    ORM's identity map, `populate_existing` refresh and unit-of-work flush cost more client CPU
+    than the statements themselves (docs/ledger.md, Benchmark). So `get` remembers the values it
+    read, and `save` writes only the instalments that changed, in one executemany, and the loan
+    row only if it changed, advancing its version counter as the ORM's `version_id_col` does. A
+    loan created in this unit of work (`add`) is an ORM object until the flush, so it is saved
+    through those objects."""
+
+    def __init__(self, session: Session, products: ProductCache | None = None) -> None:
         self._session = session
-        self._rows: dict[uuid.UUID, tuple[Loan, dict[int, Instalment]]] = {}
+        self._products = products
+        self._loaded: dict[uuid.UUID, _Loaded] = {}
+        self._added: dict[uuid.UUID, tuple[Loan, dict[int, Instalment]]] = {}
 
     def get(self, tenant_id: uuid.UUID, loan_id: uuid.UUID, *, for_update: bool = False) -> LoanState | None:
-        query = select(Loan).where(Loan.id == loan_id, Loan.tenant_id == tenant_id)
-        if for_update:
-            query = query.with_for_update()
-        loan = self._session.scalars(query.execution_options(populate_existing=True)).one_or_none()
+        """The loan row (locked until commit with `for_update`), then its instalments in a second
+        statement: under READ COMMITTED that statement's snapshot is taken after the lock was
+        granted, so a payment committed while we waited is seen. One joined SELECT ... FOR UPDATE
+        would hand back the instalments as they were before the wait. The loan statement also
+        names the tenant's newest active version of the loan's product, so the product port
+        needs no query of its own."""
+        if loan_id in self._added:
+            self._session.flush()
+        params = {"loan_id": loan_id, "tenant_id": tenant_id}
+        conn = self._session.connection()
+        loan = conn.execute(_LOCK_LOAN if for_update else _SELECT_LOAN, params).first()
         if loan is None:
             return None
-        rows = self._session.scalars(
-            select(Instalment)
-            .where(Instalment.loan_id == loan.id)
-            .order_by(Instalment.number)
-            .execution_options(populate_existing=True)
-        ).all()
-        self._rows[loan.id] = (loan, {r.number: r for r in rows})
-        return to_state(loan, rows)
+        rows = conn.execute(_SELECT_INSTALMENTS, {"loan_id": loan_id}).all()
+        if self._products is not None:
+            self._products.saw(tenant_id, loan.product_code, loan.product_id)
+        self._loaded[loan_id] = _Loaded(
+            loan.version,
+            (loan.status, loan.closed_on, loan.credit_balance_minor),
+            {r.number: tuple(r)[_FIRST_MUTABLE:] for r in rows},
+        )
+        return _state(loan, rows)
 
     def add(self, loan: LoanState) -> None:
         row = Loan(
@@ -156,7 +178,7 @@ class SqlLoans:
                 interest_accrued_minor=0,
             )
         self._session.add_all(rows.values())
-        self._rows[loan.id] = (row, rows)
+        self._added[loan.id] = (row, rows)
 
     def active_ids(self) -> list[tuple[uuid.UUID, uuid.UUID]]:
         rows = self._session.execute(
@@ -164,22 +186,164 @@ class SqlLoans:
         )
         return [(tenant_id, loan_id) for tenant_id, loan_id in rows]
 
+    def active_page(
+        self, after: tuple[uuid.UUID, uuid.UUID] | None, limit: int
+    ) -> list[tuple[uuid.UUID, uuid.UUID]]:
+        query = select(Loan.tenant_id, Loan.id).where(Loan.status == "active")
+        if after is not None:
+            query = query.where(tuple_(Loan.tenant_id, Loan.id) > tuple_(*after))
+        rows = self._session.execute(query.order_by(Loan.tenant_id, Loan.id).limit(limit))
+        return [(tenant_id, loan_id) for tenant_id, loan_id in rows]
+
     def save(self, loan: LoanState) -> None:
-        row, instalments = self._rows[loan.id]
+        if loan.id not in self._loaded:
+            self._save_added(loan)
+            return
+        loaded = self._loaded[loan.id]
+        changed = [
+            {"b_loan_id": loan.id, "b_number": number, **dict(zip(_MUTABLE, values, strict=True))}
+            for number, values in _instalment_values(loan)
+            if loaded.instalments[number] != values
+        ]
+        if changed:
+            self._session.connection().execute(_UPDATE_INSTALMENT, changed)
+        head = (loan.status, loan.closed_on, loan.credit_balance.minor)
+        if head != loaded.head:
+            self._session.connection().execute(
+                _UPDATE_LOAN,
+                {
+                    "b_loan_id": loan.id,
+                    "status": loan.status,
+                    "closed_on": loan.closed_on,
+                    "credit_balance_minor": loan.credit_balance.minor,
+                    "version": loaded.version + 1,
+                },
+            )
+            self._loaded[loan.id] = replace(loaded, version=loaded.version + 1, head=head)
+
+    def _save_added(self, loan: LoanState) -> None:
+        row, instalments = self._added[loan.id]
         row.status = loan.status
         row.closed_on = loan.closed_on
         row.credit_balance_minor = loan.credit_balance.minor
-        for due in loan.dues:
-            inst = instalments[due.number]
-            inst.interest_minor = due.interest.minor
-            inst.fees_minor = due.fees.minor
-            inst.paid_principal_minor = due.principal_paid.minor
-            inst.paid_interest_minor = due.interest_paid.minor
-            inst.paid_fees_minor = due.fees_paid.minor
-            inst.interest_accrued_minor = loan.interest_accrued.get(
-                due.number, Money.zero(loan.currency)
-            ).minor
-            inst.late_fee_assessed_on = loan.late_fee_assessed.get(due.number)
+        for number, values in _instalment_values(loan):
+            for column, value in zip(_MUTABLE, values, strict=True):
+                setattr(instalments[number], column, value)
+
+
+@dataclass(frozen=True, slots=True)
+class _Loaded:
+    """What `SqlLoans.get` read, to write back only what changed."""
+
+    version: int
+    head: tuple[str, date | None, int]
+    instalments: dict[int, tuple[Any, ...]]
+
+
+_LOANS = Loan.__table__
+_INSTALMENTS = Instalment.__table__
+_PRODUCTS = ProductRow.__table__
+# The instalment columns a use case changes, in `_SELECT_INSTALMENTS` order after the fixed ones.
+_MUTABLE = (
+    "interest_minor",
+    "fees_minor",
+    "paid_principal_minor",
+    "paid_interest_minor",
+    "paid_fees_minor",
+    "interest_accrued_minor",
+    "late_fee_assessed_on",
+)
+_FIXED = ("number", "due_date", "principal_minor")
+_FIRST_MUTABLE = len(_FIXED)
+_NEWEST_PRODUCT = (
+    select(_PRODUCTS.c.id)
+    .where(
+        _PRODUCTS.c.tenant_id == _LOANS.c.tenant_id,
+        _PRODUCTS.c.code == _LOANS.c.product_code,
+        _PRODUCTS.c.active.is_(True),
+    )
+    .order_by(_PRODUCTS.c.version.desc())
+    .limit(1)
+    .scalar_subquery()
+    .label("product_id")
+)
+# Built once: SQLAlchemy caches their compiled form, and on the Tables they skip the ORM.
+_SELECT_LOAN = select(*_LOANS.c, _NEWEST_PRODUCT).where(
+    _LOANS.c.id == bindparam("loan_id"), _LOANS.c.tenant_id == bindparam("tenant_id")
+)
+_LOCK_LOAN = _SELECT_LOAN.with_for_update(of=_LOANS)
+_SELECT_INSTALMENTS = (
+    select(*(_INSTALMENTS.c[name] for name in (*_FIXED, *_MUTABLE)))
+    .where(_INSTALMENTS.c.loan_id == bindparam("loan_id"))
+    .order_by(_INSTALMENTS.c.number)
+)
+_UPDATE_INSTALMENT = update(_INSTALMENTS).where(
+    _INSTALMENTS.c.loan_id == bindparam("b_loan_id"), _INSTALMENTS.c.number == bindparam("b_number")
+)
+_UPDATE_LOAN = update(_LOANS).where(_LOANS.c.id == bindparam("b_loan_id"))
+
+
+def _instalment_values(loan: LoanState) -> Iterator[tuple[int, tuple[Any, ...]]]:
+    """Each instalment's `_MUTABLE` columns as the loan state says they should now be."""
+    zero = Money.zero(loan.currency)
+    for due in loan.dues:
+        yield (
+            due.number,
+            (
+                due.interest.minor,
+                due.fees.minor,
+                due.principal_paid.minor,
+                due.interest_paid.minor,
+                due.fees_paid.minor,
+                loan.interest_accrued.get(due.number, zero).minor,
+                loan.late_fee_assessed.get(due.number),
+            ),
+        )
+
+
+def _state(loan: Row[Any], rows: Sequence[Row[Any]]) -> LoanState:
+    c = loan.currency
+    dues = []
+    accrued = {}
+    assessed = {}
+    for number, due_on, principal, interest, fees, paid_p, paid_i, paid_f, accrued_i, fee_on in rows:
+        dues.append(
+            InstalmentDue(
+                number,
+                due_on,
+                Money(principal, c),
+                Money(interest, c),
+                Money(fees, c),
+                Money(paid_p, c),
+                Money(paid_i, c),
+                Money(paid_f, c),
+            )
+        )
+        accrued[number] = Money(accrued_i, c)
+        if fee_on is not None:
+            assessed[number] = fee_on
+    return LoanState(
+        id=loan.id,
+        tenant_id=loan.tenant_id,
+        application_id=loan.application_id,
+        customer_id=loan.customer_id,
+        agreement_id=loan.agreement_id,
+        lender_code=loan.lender_code,
+        product_code=loan.product_code,
+        principal=Money(loan.principal_minor, c),
+        annual_rate=Decimal(loan.annual_rate),
+        amortization=Amortization(loan.amortization),
+        frequency=Frequency(loan.frequency),
+        term_count=loan.term_count,
+        status=loan.status,
+        disbursed_on=loan.disbursed_on or loan.created_at.date(),
+        credit_balance=Money(loan.credit_balance_minor, c),
+        dues=tuple(dues),
+        interest_accrued=accrued,
+        late_fee_assessed=assessed,
+        closed_on=loan.closed_on,
+        credit_line_id=loan.credit_line_id,
+    )
 
 
 def to_state(loan: Loan, rows: Sequence[Instalment]) -> LoanState:
@@ -391,8 +555,10 @@ class SqlPayments:
         self._session = session
 
     def by_provider_ref(self, tenant_id: uuid.UUID, provider_ref: str) -> PaymentRecord | None:
-        row = self._session.scalar(
-            select(Payment).where(Payment.tenant_id == tenant_id, Payment.provider_ref == provider_ref)
+        row = (
+            self._session.connection()
+            .execute(_PAYMENT_BY_REF, {"tenant_id": tenant_id, "provider_ref": provider_ref})
+            .first()
         )
         return None if row is None else payment_record(row)
 
@@ -400,7 +566,7 @@ class SqlPayments:
         """One INSERT now, through Core: the row is never read back as an object in this unit of
         work (a lookup by provider_ref queries the table), so the ORM's flush bookkeeping would be
         pure client CPU on the repayment path."""
-        self._session.execute(
+        self._session.connection().execute(
             _INSERT_PAYMENT,
             {
                 "id": record.id,
@@ -416,11 +582,15 @@ class SqlPayments:
         )
 
 
-# Built once, on the Table, so executing it skips the ORM's bulk-insert machinery.
-_INSERT_PAYMENT = insert(Payment.__table__)
+# Built once, on the Table, so executing them skips the ORM (identity map, autoflush, bulk insert).
+_PAYMENTS = Payment.__table__
+_INSERT_PAYMENT = insert(_PAYMENTS)
+_PAYMENT_BY_REF = select(_PAYMENTS).where(
+    _PAYMENTS.c.tenant_id == bindparam("tenant_id"), _PAYMENTS.c.provider_ref == bindparam("provider_ref")
+)
 
 
-def payment_record(row: Payment) -> PaymentRecord:
+def payment_record(row: Payment | Row[Any]) -> PaymentRecord:
     return PaymentRecord(
         id=row.id,
         tenant_id=row.tenant_id,
@@ -433,49 +603,138 @@ def payment_record(row: Payment) -> PaymentRecord:
     )
 
 
-class SqlAudit:
+class SqlCreditRefunds:
     def __init__(self, session: Session) -> None:
         self._session = session
 
-    def append(
-        self,
-        tenant_id: uuid.UUID,
-        *,
-        actor: str,
-        action: str,
-        subject_type: str,
-        subject_id: str,
-        data: dict[str, Any],
-    ) -> None:
-        audit.append(
-            self._session,
-            tenant_id,
-            actor=actor,
-            action=action,
-            subject_type=subject_type,
-            subject_id=subject_id,
-            data=data,
+    def latest(self, tenant_id: uuid.UUID, loan_id: uuid.UUID) -> CreditRefundRecord | None:
+        row = self._session.scalar(
+            select(CreditRefundRow)
+            .where(CreditRefundRow.tenant_id == tenant_id, CreditRefundRow.loan_id == loan_id)
+            .order_by(CreditRefundRow.attempt.desc())
+            .limit(1)
         )
+        return None if row is None else _credit_refund(row)
+
+    def get(
+        self, tenant_id: uuid.UUID, refund_id: uuid.UUID, *, for_update: bool = False
+    ) -> CreditRefundRecord | None:
+        query = select(CreditRefundRow).where(
+            CreditRefundRow.id == refund_id, CreditRefundRow.tenant_id == tenant_id
+        )
+        if for_update:
+            query = query.with_for_update()
+        row = self._session.scalar(query.execution_options(populate_existing=True))
+        return None if row is None else _credit_refund(row)
+
+    def add(self, record: CreditRefundRecord) -> None:
+        self._session.add(
+            CreditRefundRow(
+                id=record.id,
+                tenant_id=record.tenant_id,
+                loan_id=record.loan_id,
+                attempt=record.attempt,
+                amount_minor=record.amount.minor,
+                fee_minor=record.provider_fee.minor,
+                currency=record.amount.currency,
+                provider=record.provider,
+                provider_ref=record.provider_ref,
+                transfer_id=record.transfer_id,
+                destination=record.destination,
+                status=record.status,
+                reason=record.reason,
+                settled_on=record.settled_on,
+            )
+        )
+        self._session.flush()  # a retry racing on the same attempt fails here, not at commit
+
+    def set_outcome(self, record: CreditRefundRecord) -> None:
+        row = self._session.get(CreditRefundRow, record.id)
+        assert row is not None and row.tenant_id == record.tenant_id
+        row.status, row.fee_minor = record.status, record.provider_fee.minor
+        row.reason, row.settled_on = record.reason, record.settled_on
+
+
+def _credit_refund(row: CreditRefundRow) -> CreditRefundRecord:
+    return CreditRefundRecord(
+        id=row.id,
+        tenant_id=row.tenant_id,
+        loan_id=row.loan_id,
+        attempt=row.attempt,
+        amount=Money(row.amount_minor, row.currency),
+        provider_fee=Money(row.fee_minor, row.currency),
+        provider=row.provider,
+        provider_ref=row.provider_ref,
+        transfer_id=row.transfer_id,
+        destination=row.destination,
+        status=row.status,
+        reason=row.reason,
+        settled_on=row.settled_on,
+    )
+
+
+def credit_refund_of(
+    session: Session, tenant_id: uuid.UUID, refund_id: uuid.UUID
+) -> CreditRefundRecord | None:
+    return SqlCreditRefunds(session).get(tenant_id, refund_id)
+
+
+class ProductCache:
+    """Parsed products by their row id, for the process: a product version's definition never
+    changes (an edit is a new version, a new row), so parsing it once is enough. Per unit of work,
+    it also remembers which row is a tenant's newest active version of a code, as the loan query
+    saw it (`None`: the tenant has none, the built-in catalogue applies)."""
+
+    _parsed: ClassVar[dict[uuid.UUID, Product]] = {}
+    _LIMIT: ClassVar[int] = 4096
+
+    def __init__(self) -> None:
+        self.newest: dict[tuple[uuid.UUID, str], uuid.UUID | None] = {}
+
+    def saw(self, tenant_id: uuid.UUID, code: str, product_id: uuid.UUID | None) -> None:
+        self.newest[(tenant_id, code)] = product_id
+
+    def parsed(self, product_id: uuid.UUID, definition: dict[str, Any]) -> Product:
+        if (product := self._parsed.get(product_id)) is None:
+            if len(self._parsed) >= self._LIMIT:
+                self._parsed.clear()
+            product = self._parsed[product_id] = Product.from_dict(definition)
+        return product
+
+    def known(self, product_id: uuid.UUID) -> Product | None:
+        return self._parsed.get(product_id)
 
 
 class SqlProducts:
     """The tenant's newest active version of a product, else the built-in catalogue."""
 
-    def __init__(self, session: Session) -> None:
+    def __init__(self, session: Session, cache: ProductCache | None = None) -> None:
         self._session = session
+        self._cache = cache or ProductCache()
 
     def get(self, tenant_id: uuid.UUID, code: str) -> Product:
-        definition = self._session.scalar(
-            select(ProductRow.definition)
+        key = (tenant_id, code)
+        if key in self._cache.newest:
+            product_id = self._cache.newest[key]
+            if product_id is None:
+                return _default_product(code)
+            if (known := self._cache.known(product_id)) is not None:
+                return known
+        row = self._session.execute(
+            select(ProductRow.id, ProductRow.definition)
             .where(ProductRow.tenant_id == tenant_id, ProductRow.code == code, ProductRow.active.is_(True))
             .order_by(ProductRow.version.desc())
             .limit(1)
-        )
-        if definition is not None:
-            return Product.from_dict(definition)
-        if code in DEFAULT_PRODUCTS:
-            return DEFAULT_PRODUCTS[code]
-        raise NotFound(f"product {code!r} not found")
+        ).first()
+        if row is None:
+            return _default_product(code)
+        return self._cache.parsed(row.id, row.definition)
+
+
+def _default_product(code: str) -> Product:
+    if code in DEFAULT_PRODUCTS:
+        return DEFAULT_PRODUCTS[code]
+    raise NotFound(f"product {code!r} not found")
 
 
 class SqlServicingLedger(SqlLedger):
@@ -490,13 +749,27 @@ class SqlServicingUnitOfWork(SessionUnitOfWork):
     def _bind(self, session: Session) -> None:
         self.agreements = SqlAgreements(session)
         self.applications = SqlApplications(session)
-        self.loans = SqlLoans(session)
+        products = ProductCache()
+        self.loans = SqlLoans(session, products)
         self.credit_lines = SqlCreditLines(session)
         self.disbursements = SqlDisbursements(session)
         self.payments = SqlPayments(session)
+        self.credit_refunds = SqlCreditRefunds(session)
         self.ledger = SqlServicingLedger(session)
         self.audit = SqlAudit(session)
-        self.products = SqlProducts(session)
+        self.products = SqlProducts(session, products)
+
+    def commit(self) -> None:
+        super().commit()
+        if self._outer is None:  # joined: the outer transaction commits later, or not at all
+            self.ledger.committed()
+
+    @contextmanager
+    def isolated(self) -> Iterator[SqlServicingUnitOfWork]:
+        """A unit of work joined to this one's transaction inside a SAVEPOINT: if the block raises,
+        only its own work is rolled back (the daily job's one loan of a page)."""
+        with self.session.begin_nested():
+            yield type(self).joining(self.session)
 
 
 # Read side of the loan endpoints: plain queries, no locks.
@@ -508,11 +781,15 @@ def list_loans(
     after: tuple[datetime, uuid.UUID] | None,
     limit: int,
     credit_line_id: uuid.UUID | None = None,
+    customer_id: uuid.UUID | None = None,
 ) -> list[Loan]:
-    """`credit_line_id` narrows to one line's draws (a line has no draw list of its own)."""
+    """`credit_line_id` narrows to one line's draws (a line has no draw list of its own);
+    `customer_id` to one customer's loans (what the chat shows them)."""
     query = select(Loan).where(Loan.tenant_id == tenant_id)
     if credit_line_id is not None:
         query = query.where(Loan.credit_line_id == credit_line_id)
+    if customer_id is not None:
+        query = query.where(Loan.customer_id == customer_id)
     if after is not None:
         query = query.where(tuple_(Loan.created_at, Loan.id) > tuple_(*after))
     return list(session.scalars(query.order_by(Loan.created_at, Loan.id).limit(limit)))

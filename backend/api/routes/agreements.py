@@ -10,11 +10,12 @@ from fastapi import APIRouter, Header, Request
 from pydantic import BaseModel, Field
 from sqlalchemy.orm import Session
 
-from backend.api import idempotency
-from backend.api.deps import ComponentsDep, CurrentTenant
+from backend.api import agreement_links, idempotency
+from backend.api.deps import ComponentsDep, CurrentTenant, TenantContext
 from backend.api.errors import Problem
 from backend.api.routes._origination import now, problems, uow_for, uow_in
 from backend.api.routes.applications import OfferOut
+from backend.components import Components
 from backend.services import otp
 from backend.services.origination import agreements as svc
 from backend.services.origination import signing
@@ -54,6 +55,9 @@ class AgreementOut(BaseModel):
     signer: str | None
     channel: str | None
     evidence: dict[str, Any] | None
+    document_url: str | None = Field(
+        default=None, description="A link the customer can open to read the full agreement (no API key)."
+    )
 
 
 class OtpOut(BaseModel):
@@ -98,9 +102,12 @@ def preview_schedule(offer_id: uuid.UUID, tenant: CurrentTenant, c: ComponentsDe
     )
 
 
-def _agreement_out(view: svc.AgreementView) -> AgreementOut:
+def _agreement_out(view: svc.AgreementView, c: Components, tenant: TenantContext) -> AgreementOut:
     a = view.agreement
     return AgreementOut(
+        document_url=agreement_links.url(
+            c.settings.public_base_url, c.settings.signing_secret, tenant.slug, a.id
+        ),
         id=a.id,
         application_id=a.application_id,
         offer=OfferOut.of(view.offer),
@@ -128,7 +135,9 @@ def accept_offer(
     def run(session: Session) -> dict[str, Any]:
         with problems():
             done = svc.accept_offer(offer_id, uow_in(session, tenant), now())
-        return _agreement_out(svc.AgreementView(done.agreement, done.offer, "")).model_dump(mode="json")
+        return _agreement_out(svc.AgreementView(done.agreement, done.offer, ""), c, tenant).model_dump(
+            mode="json"
+        )
 
     return idempotency.once(c.sessions, tenant, idempotency_key, {"accept": str(offer_id)}, run)
 
@@ -136,7 +145,7 @@ def accept_offer(
 @agreements_router.get("/{agreement_id}", response_model=AgreementOut)
 def get_agreement(agreement_id: uuid.UUID, tenant: CurrentTenant, c: ComponentsDep) -> AgreementOut:
     with problems():
-        return _agreement_out(svc.get_agreement(agreement_id, uow_for(c.sessions, tenant)))
+        return _agreement_out(svc.get_agreement(agreement_id, uow_for(c.sessions, tenant)), c, tenant)
 
 
 @agreements_router.post("/{agreement_id}/otp", response_model=OtpOut)
@@ -204,7 +213,7 @@ def sign_agreement(
                 "attempts_left": result.attempts_left,
                 "unlocks_at": result.unlocks_at.isoformat() if result.unlocks_at else None,
             }
-        return _agreement_out(svc.get_agreement(agreement_id, uow)).model_dump(mode="json")
+        return _agreement_out(svc.get_agreement(agreement_id, uow), c, tenant).model_dump(mode="json")
 
     out = idempotency.once(c.sessions, tenant, idempotency_key, body.model_dump(mode="json"), run)
     rejected = out.get("_rejected")

@@ -8,8 +8,11 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Header, Query
 from pydantic import BaseModel, Field
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from backend.adapters.db.lending_models import CreditApplication
+from backend.adapters.db.onboarding_repository import SqlOnboardingRepository
 from backend.api import idempotency
 from backend.api.deps import ComponentsDep, CurrentTenant
 from backend.api.errors import Problem
@@ -220,6 +223,23 @@ def update_application(
     return ApplicationOut.of(rec)
 
 
+def _stored_kyc(application_id: uuid.UUID, tenant: CurrentTenant, c: ComponentsDep) -> KycResult | None:
+    """The outcome of the customer's latest KYC check (onboarding), when there is one: the
+    decision must use what was verified, not what the caller claims."""
+    with c.sessions() as session:
+        customer_id = session.scalar(
+            select(CreditApplication.customer_id).where(
+                CreditApplication.id == application_id, CreditApplication.tenant_id == tenant.id
+            )
+        )
+        if customer_id is None:
+            return None
+        onboarding = SqlOnboardingRepository(session, tenant.id).onboarding(customer_id)
+    if onboarding is None or onboarding.kyc_status in (None, "not_started"):
+        return None
+    return KycResult(onboarding.kyc_status)
+
+
 @router.post("/{application_id}/submit", response_model=SubmittedOut)
 def submit_application(
     application_id: uuid.UUID,
@@ -230,11 +250,13 @@ def submit_application(
 ) -> dict[str, Any]:
     """Decide now with the tenant's rule set; on approval store up to three offers."""
     body = body or SubmitIn()
-    kyc = body.kyc_result
+    kyc = body.kyc_result or _stored_kyc(application_id, tenant, c)
     if kyc is None:
         if not c.settings.sandbox_mode:
-            raise Problem(422, "kyc-required", "State kyc_result until KYC is integrated.")
-        kyc = KycResult.VERIFIED
+            raise Problem(
+                422, "kyc-required", "The customer has no KYC check yet: run one, or state kyc_result."
+            )
+        kyc = KycResult.VERIFIED  # sandbox API clients that skip onboarding
     bank = body.bank_statement
     inputs = svc.SubmitInputs(
         kyc=kyc,

@@ -93,3 +93,51 @@ def send_message(
     if message_id is None:
         raise Problem(404, "conversation-not-found", "No such conversation for this tenant.")
     return {"message_id": message_id, "status": outbound.QUEUED}
+
+
+class OptOutIn(BaseModel):
+    customer_id: uuid.UUID | None = Field(default=None, description="Ignored; the conversation decides.")
+
+
+class OptOutOut(BaseModel):
+    conversation_id: uuid.UUID
+    opted_out: bool
+    opted_out_at: str | None
+
+
+def _set_opt_out(c: Any, tenant: Any, conversation_id: uuid.UUID, out: bool) -> dict[str, Any]:
+    from backend.adapters.db.models import utcnow
+
+    with c.sessions.begin() as session:
+        conversation = session.scalar(
+            select(Conversation).where(
+                Conversation.id == conversation_id, Conversation.tenant_id == tenant.id
+            )
+        )
+        if conversation is None:
+            raise Problem(404, "conversation-not-found", "No such conversation for this tenant.")
+        if out and conversation.opted_out_at is None:
+            conversation.opted_out_at = utcnow()
+        elif not out:
+            conversation.opted_out_at = None
+        at = conversation.opted_out_at
+    return {
+        "conversation_id": conversation_id,
+        "opted_out": at is not None,
+        "opted_out_at": at.isoformat() if at else None,
+    }
+
+
+@router.post("/{conversation_id}/opt-out", response_model=OptOutOut)
+def opt_out(
+    conversation_id: uuid.UUID, tenant: CurrentTenant, c: ComponentsDep, body: OptOutIn | None = None
+) -> dict[str, Any]:
+    """No more proactive messages on this conversation's channel identity (idempotent: the first
+    opt-out time is kept). Replies to the customer's own messages still go out."""
+    return _set_opt_out(c, tenant, conversation_id, True)
+
+
+@router.post("/{conversation_id}/opt-in", response_model=OptOutOut)
+def opt_in(conversation_id: uuid.UUID, tenant: CurrentTenant, c: ComponentsDep) -> dict[str, Any]:
+    """Proactive messages allowed again (the customer said START)."""
+    return _set_opt_out(c, tenant, conversation_id, False)

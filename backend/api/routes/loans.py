@@ -78,6 +78,7 @@ def get_loans(
     cursor: CursorQuery = None,
     limit: LimitQuery = 50,
     credit_line_id: Annotated[uuid.UUID | None, Query()] = None,
+    customer_id: Annotated[uuid.UUID | None, Query()] = None,
 ) -> dict[str, Any]:
     """The tenant's loans, oldest first, by cursor; `credit_line_id` lists one line's draws
     (another tenant's line simply matches nothing, like an unknown id)."""
@@ -87,7 +88,7 @@ def get_loans(
     except ValueError as exc:
         raise Problem(400, "invalid-cursor", "The cursor is not one this API issued.") from exc
     with c.sessions() as session:
-        rows = list_loans(session, tenant.id, after, limit + 1, credit_line_id)
+        rows = list_loans(session, tenant.id, after, limit + 1, credit_line_id, customer_id)
         items = [LoanOut.of(to_state(r, []), tenant.default_locale) for r in rows[:limit]]
         nxt = (
             encode_cursor(rows[limit - 1].created_at.isoformat(), rows[limit - 1].id)

@@ -18,6 +18,9 @@ from channels import web
 from channels.messages import InvalidInbound
 
 router = APIRouter(prefix="/channels/web", tags=["channels"])
+# in_reply_to tells the page a reply it already showed from a message nobody asked for (a code,
+# a receipt, an agent's answer), which it shows when it polls
+HISTORY_FIELDS = ("id", "direction", "author", "text", "buttons", "in_reply_to")
 
 
 def gateway(request: Request) -> ConversationGateway:
@@ -65,6 +68,4 @@ def session_history(
             )
         )
         messages = store.transcript(session, conversation_id, after) if conversation_id else []
-    return {
-        "messages": [{k: m[k] for k in ("id", "direction", "author", "text", "buttons")} for m in messages]
-    }
+    return {"messages": [{k: m[k] for k in HISTORY_FIELDS} for m in messages]}

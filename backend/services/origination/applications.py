@@ -30,7 +30,7 @@ from backend.lending.underwriting import (
     UnderwritingInput,
     decide,
 )
-from backend.lending.underwriting_config import parse_ruleset
+from backend.lending.underwriting_config import RuleSet, parse_ruleset
 from backend.services.origination.errors import Conflict, Invalid, NotFound
 from backend.services.origination.ports import (
     ApplicationRec,
@@ -195,23 +195,7 @@ def submit(
                 raise Invalid("Invoice financing needs the invoice.", field="invoice")
             if invoice_due_date(app.invoice) <= now.date():
                 raise Invalid("The invoice must fall due after today.", field="invoice.due_date")
-        profile = uow.repo.profile(app.customer_id)
-        if profile is None:
-            raise Invalid("Add the customer's business profile before submitting.", field="customer_id")
-        text = uow.repo.ruleset_text()
-        if text is None:
-            raise Conflict("This tenant has no underwriting rule set configured.")
-        ruleset = parse_ruleset(text)
-        request = UnderwritingInput(
-            requested_amount=Money(app.requested_amount_minor, app.currency),
-            product_kind=product.kind.value,
-            business_type=BusinessType(profile.business_type),
-            months_in_business=profile.months_in_business,
-            monthly_revenue=Money(profile.monthly_revenue_minor, profile.currency),
-            kyc=inputs.kyc,
-            bank_statement=inputs.bank_statement,
-            existing_debt_service=inputs.existing_debt_service,
-        )
+        request, ruleset = underwriting_request(uow, app, product, inputs)
         try:
             decision = decide(request, ruleset)
         except CurrencyMismatch as exc:
@@ -222,42 +206,82 @@ def submit(
         _audit(uow, app, "application.submitted", {})
         app.status = _step(app, Transition.START_REVIEW).value
         _audit(uow, app, "application.review_started", {})
-        app.status = _step(app, _OUTCOME_TRANSITION[decision.outcome]).value
-        saved = _save(uow, app, read_version)
-
-        record = decision.to_record()
-        decision_rec = DecisionRec(
-            id=uuid.uuid4(),
-            application_id=app.id,
-            outcome=decision.outcome.value,
-            risk_grade=decision.grade,
-            limit_minor=decision.limit.minor if decision.limit else None,
-            currency=app.currency,
-            reasons=[r.text for r in decision.reasons],
-            documents_required=list(decision.documents),
-            ruleset_id=decision.ruleset_id,
-            ruleset_version=str(decision.ruleset_version),
-            inputs=record,
-            created_at=now,
-            product_code=product_rec.code,
-            product_version=product_rec.version,
-        )
-        uow.repo.add_decision(decision_rec)
-        _audit(
-            uow,
-            saved,
-            f"application.{saved.status}",
-            {
-                "decision_id": str(decision_rec.id),
-                "grade": decision.grade,
-                "limit_minor": decision_rec.limit_minor,
-                "reasons": [r.code for r in decision.reasons],
-                "ruleset": record["ruleset"],
-            },
-        )
-        offers = _store_offers(uow, saved, decision, decision_rec, now)
+        done = store_decision(uow, app, read_version, decision, product_rec, now)
         uow.commit()
-        return Submitted(saved, decision_rec, record, offers)
+        return done
+
+
+def underwriting_request(
+    uow: OriginationUnitOfWork, app: ApplicationRec, product: Product, inputs: SubmitInputs
+) -> tuple[UnderwritingInput, RuleSet]:
+    """The rule set's input from the application, the customer's business profile and the evidence."""
+    assert app.requested_amount_minor is not None
+    profile = uow.repo.profile(app.customer_id)
+    if profile is None:
+        raise Invalid("Add the customer's business profile before submitting.", field="customer_id")
+    text = uow.repo.ruleset_text()
+    if text is None:
+        raise Conflict("This tenant has no underwriting rule set configured.")
+    request = UnderwritingInput(
+        requested_amount=Money(app.requested_amount_minor, app.currency),
+        product_kind=product.kind.value,
+        business_type=BusinessType(profile.business_type),
+        months_in_business=profile.months_in_business,
+        monthly_revenue=Money(profile.monthly_revenue_minor, profile.currency),
+        kyc=inputs.kyc,
+        bank_statement=inputs.bank_statement,
+        existing_debt_service=inputs.existing_debt_service,
+    )
+    return request, parse_ruleset(text)
+
+
+def store_decision(
+    uow: OriginationUnitOfWork,
+    app: ApplicationRec,
+    read_version: int,
+    decision: Decision,
+    product_rec: ProductRec,
+    now: datetime,
+    extra_record: dict[str, Any] | None = None,
+) -> Submitted:
+    """Move an application under review to the decision's outcome and store the decision, its
+    audit row and (on approval) the offers, in the caller's transaction."""
+    app.status = _step(app, _OUTCOME_TRANSITION[decision.outcome]).value
+    saved = _save(uow, app, read_version)
+
+    record = {**decision.to_record(), **(extra_record or {})}
+    decision_rec = DecisionRec(
+        id=uuid.uuid4(),
+        application_id=app.id,
+        outcome=decision.outcome.value,
+        risk_grade=decision.grade,
+        limit_minor=decision.limit.minor if decision.limit else None,
+        currency=app.currency,
+        reasons=[r.text for r in decision.reasons],
+        documents_required=list(decision.documents),
+        ruleset_id=decision.ruleset_id,
+        ruleset_version=str(decision.ruleset_version),
+        inputs=record,
+        created_at=now,
+        product_code=product_rec.code,
+        product_version=product_rec.version,
+    )
+    uow.repo.add_decision(decision_rec)
+    _audit(
+        uow,
+        saved,
+        f"application.{saved.status}",
+        {
+            "decision_id": str(decision_rec.id),
+            "grade": decision.grade,
+            "limit_minor": decision_rec.limit_minor,
+            "reasons": [r.code for r in decision.reasons],
+            "ruleset": record["ruleset"],
+            **({"cleared": record["cleared_knockouts"]} if "cleared_knockouts" in record else {}),
+        },
+    )
+    offers = _store_offers(uow, saved, decision, decision_rec, now)
+    return Submitted(saved, decision_rec, record, offers)
 
 
 def _store_offers(

@@ -8,7 +8,9 @@ from datetime import datetime
 
 import phonenumbers
 
+from backend.lending.business_ids import normalise_registration_number, normalise_tin
 from backend.lending.eligibility import BusinessType
+from backend.lending.identity import InvalidIdentity
 from backend.lending.money import MINOR_UNIT_EXPONENTS
 from backend.services.origination.errors import Conflict, Invalid, NotFound
 from backend.services.origination.ports import CustomerRec, DuplicatePhone, OriginationUnitOfWork, ProfileRec
@@ -97,6 +99,14 @@ def put_profile(rec: ProfileRec, uow: OriginationUnitOfWork) -> ProfileRec:
         raise Invalid(f"business_type must be one of {allowed}.", field="business_type") from None
     if rec.months_in_business < 0 or rec.monthly_revenue_minor < 0:
         raise Invalid("months_in_business and monthly_revenue cannot be negative.")
+    # KYB looks these up in the CAC and FIRS registers, which know one spelling of each.
+    try:
+        if rec.registration_number:
+            rec.registration_number = normalise_registration_number(rec.registration_number)
+        if rec.tax_id:
+            rec.tax_id = normalise_tin(rec.tax_id)
+    except InvalidIdentity as exc:
+        raise Invalid(exc.problem, field="tax_id" if exc.field == "tin" else exc.field) from None
     with uow:
         customer = uow.repo.customer(rec.customer_id)
         if customer is None:

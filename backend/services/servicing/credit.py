@@ -1,6 +1,9 @@
 """Customer credit: overpayments a product holds as credit (`hold_as_credit`), applied to
 instalments as they fall due and refunded once the loan is closed.
 
+Refunds (paying it back once the loan is closed, and tracking that payout's outcome) live in
+`refunds.py`; `RefundCredit` and `refund_credit` are importable from here as before.
+
 Credit is the borrower's money, a liability on our books (customer credit). Applying it is a
 payment the borrower already made, so it follows the same allocation rules as a repayment, but no
 cash moves: the entry debits customer credit instead of the settlement account. It is applied
@@ -13,10 +16,9 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 from datetime import date
-from typing import Any
 
 from backend.lending.allocation import allocate, sum_money
-from backend.lending.ledger import AccountKind, RepaymentParts, credit_application, credit_refund
+from backend.lending.ledger import RepaymentParts, credit_application
 from backend.lending.money import Money
 from backend.lending.products import Component, OverpaymentRule
 from backend.services.servicing.accounting import (
@@ -25,9 +27,11 @@ from backend.services.servicing.accounting import (
     daily_accrual_id,
     interest_to_accrue,
 )
-from backend.services.servicing.errors import NotRefundable
-from backend.services.servicing.ports import Payouts, ServicingUnitOfWork
+from backend.services.servicing.ports import ServicingUnitOfWork
+from backend.services.servicing.refunds import RefundCredit, refund_credit
 from backend.services.servicing.repayments import close_if_settled, locked_loan
+
+__all__ = ["CreditApplied", "RefundCredit", "apply_credit", "credit_transfer_id", "refund_credit"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -110,85 +114,3 @@ def apply_credit(
         )
         uow.commit()
         return CreditApplied(loan_id, amount, closed)
-
-
-@dataclass(frozen=True, slots=True)
-class RefundCredit:
-    tenant_id: uuid.UUID
-    loan_id: uuid.UUID
-    destination: dict[str, Any]
-    actor: str = "api"
-
-
-@dataclass(frozen=True, slots=True)
-class CreditRefund:
-    loan_id: uuid.UUID
-    amount: Money
-    provider: str
-    provider_ref: str
-    status: str
-    transfer_id: str
-    replayed: bool = False
-
-
-def refund_transfer_id(loan_id: uuid.UUID) -> str:
-    """A closed loan's credit can only be refunded once: no repayment reaches a closed loan, so the
-    credit never grows again. One id per loan is the payout key and the ledger transfer id."""
-    return f"credit-refund:{loan_id}"
-
-
-def refund_credit(cmd: RefundCredit, uow: ServicingUnitOfWork, payouts: Payouts, today: date) -> CreditRefund:
-    """Pay a closed loan's remaining credit back to the borrower, once.
-
-    A retry finds the ledger entry and asks the provider again under the same idempotency key,
-    which returns the first payout rather than paying twice."""
-    with uow:
-        loan = locked_loan(uow, cmd.tenant_id, cmd.loan_id)
-        transfer_id = refund_transfer_id(loan.id)
-        if (done := uow.ledger.entry(cmd.tenant_id, transfer_id)) is not None:
-            refunded = next(p.amount for p in done.postings if p.account.kind is AccountKind.CUSTOMER_CREDIT)
-            payout = payouts.payout(
-                idempotency_key=transfer_id,
-                amount=refunded,
-                destination=cmd.destination,
-                on=done.effective_date,
-            )
-            return CreditRefund(
-                loan.id,
-                refunded,
-                payout.provider,
-                payout.reference,
-                payout.status,
-                transfer_id,
-                replayed=True,
-            )
-        if loan.status != "closed":
-            raise NotRefundable(f"loan {loan.id} is {loan.status}: its credit pays the next instalment")
-        amount = loan.credit_balance
-        if amount.minor <= 0:
-            raise NotRefundable(f"loan {loan.id} holds no credit")
-        payout = payouts.payout(
-            idempotency_key=transfer_id, amount=amount, destination=cmd.destination, on=today
-        )
-        uow.ledger.post(
-            credit_refund(
-                transfer_id,
-                loan=accounts_of(loan),
-                amount=amount,
-                on=today,
-                memo=f"refund payout {payout.reference}",
-            ),
-            cmd.tenant_id,
-        )
-        loan.credit_balance = Money.zero(loan.currency)
-        uow.loans.save(loan)
-        uow.audit.append(
-            cmd.tenant_id,
-            actor=cmd.actor,
-            action="loan.credit_refunded",
-            subject_type="loan",
-            subject_id=str(loan.id),
-            data={"amount_minor": amount.minor, "currency": loan.currency, "provider_ref": payout.reference},
-        )
-        uow.commit()
-        return CreditRefund(loan.id, amount, payout.provider, payout.reference, payout.status, transfer_id)

@@ -43,7 +43,12 @@ class Disburse:
 
 def terms_for(agreement: DisbursableAgreement, on: date) -> LoanTerms:
     """Paid out today, first instalment one period later (the schedule's regular first period),
-    or on the offer's fixed maturity (an invoice's due date)."""
+    or on the offer's fixed maturity (an invoice's due date).
+
+    The schedule is rebuilt here, from the payout date, not taken from the offer: an invoice
+    advance earns interest for the actual days the money is out (payout to invoice due date), so
+    an offer accepted on Monday and paid out on Thursday charges three days less than the offer
+    previewed, and the signed rate, not the previewed amount, is what binds."""
     return LoanTerms(
         principal=agreement.principal,
         annual_rate=agreement.annual_rate,
@@ -89,6 +94,11 @@ def disburse(cmd: Disburse, uow: ServicingUnitOfWork, payouts: Payouts, today: d
         except ValueError as exc:
             raise NotDisbursable(str(exc)) from exc
 
+        if agreement.maturity is not None and agreement.maturity <= today:
+            raise NotDisbursable(
+                f"the invoice fell due on {agreement.maturity.isoformat()}: an advance paid out on or "
+                "after its due date has no term to earn interest over"
+            )
         key = disbursement_key(
             agreement.agreement_id, uow.disbursements.failed_count(cmd.tenant_id, agreement.application_id)
         )

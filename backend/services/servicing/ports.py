@@ -156,6 +156,28 @@ class PaymentRecord:
     replayed: bool = False
 
 
+@dataclass(frozen=True, slots=True)
+class CreditRefundRecord:
+    """One attempt to pay a closed loan's credit back. `status`: `pending` until the provider's
+    outcome is confirmed, then `paid` or `failed`; `attempt` numbers the loan's refund attempts
+    (a failed one puts the credit back, and the next is a new payout under a new key)."""
+
+    id: uuid.UUID
+    tenant_id: uuid.UUID
+    loan_id: uuid.UUID
+    attempt: int
+    amount: Money
+    provider_fee: Money
+    provider: str
+    provider_ref: str
+    transfer_id: str
+    destination: dict[str, Any]
+    status: str
+    reason: str = ""
+    settled_on: date | None = None
+    replayed: bool = False
+
+
 class Agreements(Protocol):
     def for_disbursement(self, tenant_id: uuid.UUID, agreement_id: uuid.UUID) -> DisbursableAgreement | None:
         """The agreement with its offer and application, its row locked until commit."""
@@ -173,7 +195,15 @@ class Loans(Protocol):
     def add(self, loan: LoanState) -> None: ...
     def save(self, loan: LoanState) -> None: ...
     def active_ids(self) -> list[tuple[uuid.UUID, uuid.UUID]]:
-        """(tenant_id, loan_id) of every active loan of every tenant: the daily job's work list."""
+        """(tenant_id, loan_id) of every active loan of every tenant."""
+        ...
+
+    def active_page(
+        self, after: tuple[uuid.UUID, uuid.UUID] | None, limit: int
+    ) -> list[tuple[uuid.UUID, uuid.UUID]]:
+        """The next `limit` active loans as (tenant_id, loan_id) after `after`, in that order:
+        the daily job's work list, a page at a time (keyset paging, so loans closed meanwhile
+        do not shift the pages)."""
         ...
 
 
@@ -211,6 +241,20 @@ class Disbursements(Protocol):
     def add(self, record: DisbursementRecord) -> None: ...
     def set_outcome(self, record: DisbursementRecord) -> None:
         """Store the record's `status` and `provider_fee`."""
+        ...
+
+
+class CreditRefunds(Protocol):
+    def latest(self, tenant_id: uuid.UUID, loan_id: uuid.UUID) -> CreditRefundRecord | None:
+        """The loan's newest refund attempt (the highest `attempt`)."""
+        ...
+
+    def get(
+        self, tenant_id: uuid.UUID, refund_id: uuid.UUID, *, for_update: bool = False
+    ) -> CreditRefundRecord | None: ...
+    def add(self, record: CreditRefundRecord) -> None: ...
+    def set_outcome(self, record: CreditRefundRecord) -> None:
+        """Store the record's `status`, `provider_fee`, `reason` and `settled_on`."""
         ...
 
 
@@ -255,6 +299,7 @@ class ServicingUnitOfWork(Protocol):
     credit_lines: CreditLines
     disbursements: Disbursements
     payments: Payments
+    credit_refunds: CreditRefunds
     ledger: Ledger
     audit: Audit
     products: Products

@@ -83,6 +83,19 @@ def close_if_settled(loan: LoanState, uow: ServicingUnitOfWork, on: date) -> boo
     return True
 
 
+def _payoff_if_covered(loan: LoanState, amount: Money, on: date) -> PayoffQuote | None:
+    """The payoff quote for `on` if `amount` covers it, else None.
+
+    Every quote includes all unpaid principal (plus interest and fees, never negative), so a
+    payment smaller than the unpaid principal cannot be a payoff and the quote, the costliest
+    pure step of a repayment (docs/ledger.md, Benchmark), is not worked out for it."""
+    unpaid_principal = sum(d.principal.minor - d.principal_paid.minor for d in loan.dues)
+    if amount.minor < unpaid_principal:
+        return None
+    quote = quote_payoff(loan.dues, on, loan.annual_rate, loan.disbursed_on)
+    return quote if quote.total <= amount else None
+
+
 def record_repayment(cmd: RecordRepayment, uow: ServicingUnitOfWork) -> PaymentRecord:
     """Allocate, post and store one payment; a redelivered provider reference changes nothing.
 
@@ -106,9 +119,9 @@ def record_repayment(cmd: RecordRepayment, uow: ServicingUnitOfWork) -> PaymentR
             raise InvalidRepayment("a repayment cannot be received before the payout")
 
         product = uow.products.get(cmd.tenant_id, loan.product_code)
-        quote = quote_payoff(loan.dues, cmd.received_on, loan.annual_rate, loan.disbursed_on)
-        payoff = quote.total <= cmd.amount
-        if payoff:
+        quote = _payoff_if_covered(loan, cmd.amount, cmd.received_on)
+        payoff = quote is not None
+        if quote is not None:
             allocation = allocate(
                 quote.dues,
                 cmd.amount,

@@ -14,6 +14,9 @@
     localStorage.setItem(storageKey, sessionId);
   }
   let ready = false;
+  let lastId = 0; // the newest stored message already on screen
+  const fileInput = document.getElementById("file");
+  const MAX_FILE = 10 * 1024 * 1024;
 
   function add(kind, text, buttons) {
     const li = document.createElement("li");
@@ -78,9 +81,48 @@
     const data = await res.json();
     for (const m of data.messages) {
       add(m.direction === "inbound" ? "me" : "bot", m.text || "", m.direction === "inbound" ? [] : m.buttons);
+      lastId = Math.max(lastId, m.id);
     }
     return data.messages.length;
   }
+
+  // Messages nobody asked for in this page (a signing code, a receipt, a payout notice, an agent's
+  // reply) arrive in the stored transcript; replies to what was typed here are already shown.
+  async function pollNew() {
+    try {
+      const url = cfg.historyUrl.replace("{session}", encodeURIComponent(sessionId)) + "&after=" + lastId;
+      const res = await fetch(url);
+      if (res.ok) {
+        const data = await res.json();
+        for (const m of data.messages) {
+          if (m.direction === "outbound" && m.in_reply_to === null) add("bot", m.text || "", m.buttons);
+          lastId = Math.max(lastId, m.id);
+        }
+      }
+    } catch (e) {
+      /* offline: try again on the next tick */
+    }
+    setTimeout(pollNew, 3000);
+  }
+
+  fileInput.addEventListener("change", () => {
+    const file = fileInput.files && fileInput.files[0];
+    fileInput.value = "";
+    if (!file) return;
+    if (file.size > MAX_FILE) {
+      add("note", "That file is bigger than 10 MB. Please send a smaller photo or PDF.");
+      return;
+    }
+    const reader = new FileReader();
+    reader.onload = () => {
+      const base64 = String(reader.result).split(",", 2)[1] || "";
+      send(
+        { attachments: [{ filename: file.name, content_type: file.type || "application/octet-stream", content_base64: base64 }] },
+        "📎 " + file.name,
+      );
+    };
+    reader.readAsDataURL(file);
+  });
 
   async function pollReady() {
     try {
@@ -103,6 +145,7 @@
 
   loadHistory().then((count) => {
     if (count === 0) add("note", "Say hi to get started.");
+    setTimeout(pollNew, 3000);
   });
   pollReady();
   input.focus();

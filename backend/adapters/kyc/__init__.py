@@ -1,0 +1,1 @@
+"""Identity (KYC) and business (KYB) verification providers, and the identity-number vault."""
