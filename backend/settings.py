@@ -98,6 +98,44 @@ class Settings(BaseSettings):
     log_level: str = Field(default="INFO")
     log_format: str = Field(default="json", description="json (default) or console.")
     rasa_timeout_seconds: float = Field(default=30.0, description="Time allowed for one Rasa turn.")
+    meta_app_secret: str | None = Field(
+        default=None,
+        description="Meta app secret: verifies X-Hub-Signature-256 on WhatsApp Cloud API webhooks.",
+    )
+    meta_verify_token: str | None = Field(
+        default=None, description="Token Meta echoes in the WhatsApp webhook verification handshake."
+    )
+    meta_access_token: str | None = Field(
+        default=None, description="Graph API access token (system user) for the WhatsApp Cloud API."
+    )
+    meta_phone_number_id: str | None = Field(
+        default=None, description="WhatsApp business phone number id to send from. Unset: sandbox."
+    )
+    meta_api_version: str = Field(default="v21.0", description="Graph API version of the Cloud API.")
+    meta_reengagement_template: str | None = Field(
+        default=None,
+        description="Approved template sent outside WhatsApp's 24-hour window (error 131047).",
+    )
+    meta_template_language: str = Field(default="en", description="Language code of that template.")
+    twilio_account_sid: str | None = Field(
+        default=None, description="Twilio account SID (AC...). Unset: SMS and WhatsApp go to the outbox."
+    )
+    twilio_auth_token: str | None = Field(
+        default=None, description="Twilio auth token: basic auth for the API and X-Twilio-Signature checks."
+    )
+    twilio_from_number: str | None = Field(
+        default=None, description="Twilio SMS sender in E.164 (used when no messaging service is set)."
+    )
+    twilio_whatsapp_from: str | None = Field(
+        default=None, description="Twilio WhatsApp sender, E.164 with or without the whatsapp: prefix."
+    )
+    twilio_messaging_service_sid: str | None = Field(
+        default=None, description="Twilio Messaging Service (MG...); preferred to TWILIO_FROM_NUMBER."
+    )
+    twilio_whatsapp_template_sid: str | None = Field(
+        default=None,
+        description="Approved Content API template (HX...) sent outside WhatsApp's 24-hour window (63016).",
+    )
 
     @property
     def embedded(self) -> bool:

@@ -66,3 +66,27 @@ class BotReply:
             image=message.get("image"),
             custom=message.get("custom"),
         )
+
+
+@dataclass(frozen=True, slots=True)
+class StatusUpdate:
+    """A provider's delivery report for a message we sent (queued, sent, delivered, read,
+    undelivered, failed), keyed on the provider's id for that message."""
+
+    provider_message_id: str
+    status: str
+    error_code: str | None = None
+    error_message: str | None = None
+    recipient: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Outbound:
+    """One provider request body, rendered for a channel from one or more bot replies.
+
+    `body` is the provider's own shape without the recipient (Twilio form fields, a Graph API
+    message object, the web widget's JSON); `text_for_transcript` is what the customer reads."""
+
+    channel: str
+    body: dict[str, Any]
+    text_for_transcript: str

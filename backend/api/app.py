@@ -15,6 +15,7 @@ from backend.api.routes import (
     agreement_documents,
     bank_accounts,
     calculators,
+    channel_webhooks,
     chat_page,
     conversations,
     eligibility,
@@ -38,6 +39,7 @@ from backend.api.routes.hardship import policy_router as hardship_policy_router
 from backend.api.routes.hardship import router as hardship_router
 from backend.api.routes.ledger import router as ledger_router
 from backend.api.routes.loans import router as loans_router
+from backend.api.routes.widget import router as widget_router
 from backend.components import Components
 from backend.gateway.router import ConversationGateway
 from backend.observability import configure_logging
@@ -89,6 +91,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         credit_lines_router,
         ledger_router,
         agreement_documents.router,
+        channel_webhooks.router,
         bank_accounts.router,
         bank_accounts.banks_router,
         payments.preview_router,
@@ -105,6 +108,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         disputes_router,
         dispute_policy_router,
         handoff_router,
+        widget_router,
     ):
         app.include_router(router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")

@@ -16,13 +16,11 @@ from sqlalchemy import update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
-from backend.adapters.db.models import Message, utcnow
-from backend.adapters.db.onboarding_repository import SqlOnboardingUow
+from backend.adapters.db.models import Message
 from backend.adapters.rasa import RasaClient, RasaUnavailable
 from backend.gateway import store
+from backend.gateway.attachments import store_attachments
 from backend.gateway.store import INBOUND, ConversationRef
-from backend.services.onboarding.documents import store_chat_attachment
-from backend.services.origination.errors import OriginationError
 from channels.messages import BotReply, Button, InboundMessage
 
 log = structlog.get_logger(__name__)
@@ -55,7 +53,7 @@ class ConversationGateway:
             message_id, earlier = self._record_inbound(session, conversation, inbound, request_id)
         if earlier is not None:
             return conversation, earlier
-        attachments = self._store_attachments(conversation, inbound)
+        attachments = store_attachments(self._sessions, conversation, inbound)
         metadata: dict[str, Any] = {
             "request_id": request_id,
             "tenant": conversation.tenant_slug,
@@ -82,41 +80,6 @@ class ConversationGateway:
             store.store_replies(session, conversation.id, message_id, replies, request_id)
         log.info("turn", conversation_id=str(conversation.id), channel=inbound.channel, replies=len(replies))
         return conversation, replies
-
-    def _store_attachments(
-        self, conversation: ConversationRef, inbound: InboundMessage
-    ) -> list[dict[str, Any]]:
-        """Files sent with the message become the customer's documents before the bot sees it, so
-        the bot only ever handles document ids. A file the onboarding rules refuse (no consent yet,
-        a type we don't take) is logged and left out: the bot then asks for it again."""
-        stored: list[dict[str, Any]] = []
-        if not inbound.attachments or conversation.customer_id is None or conversation.tenant_id is None:
-            return stored
-        for attachment in inbound.attachments:
-            if attachment.content is None:
-                log.warning("attachment_without_content", conversation_id=str(conversation.id))
-                continue
-            try:
-                doc = store_chat_attachment(
-                    conversation.customer_id,
-                    attachment.content_type,
-                    attachment.filename,
-                    attachment.content,
-                    SqlOnboardingUow(conversation.tenant_id, self._sessions),
-                    utcnow(),
-                )
-            except OriginationError as exc:
-                log.info("attachment_refused", conversation_id=str(conversation.id), reason=str(exc))
-                continue
-            stored.append(
-                {
-                    "document_id": str(doc.id),
-                    "kind": doc.kind,
-                    "content_type": doc.content_type,
-                    "filename": doc.filename,
-                }
-            )
-        return stored
 
     def _record_inbound(
         self, session: Session, conversation: ConversationRef, inbound: InboundMessage, request_id: str | None

@@ -14,6 +14,10 @@ from backend.adapters.db.models import Conversation, Customer, Message, Tenant, 
 from channels.messages import BotReply
 
 INBOUND, OUTBOUND = "inbound", "outbound"
+# Channels whose identity is the customer's phone number in E.164: the same number on WhatsApp
+# (Twilio or Meta) and SMS is the same customer, so an application started on one continues on
+# the other.
+PHONE_CHANNELS = frozenset({"whatsapp", "whatsapp_cloud", "sms"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,11 +58,16 @@ def get_or_create_conversation(
     if row is None:
         try:
             with session.begin_nested():
-                customer = Customer(
-                    tenant_id=tenant.id, locale=tenant.default_locale, currency=tenant.default_currency
-                )
-                session.add(customer)
-                session.flush()
+                customer = _customer_for(session, tenant, channel, identity)
+                if customer is None:
+                    customer = Customer(
+                        tenant_id=tenant.id,
+                        locale=tenant.default_locale,
+                        currency=tenant.default_currency,
+                        phone_e164=identity if channel in PHONE_CHANNELS else None,
+                    )
+                    session.add(customer)
+                    session.flush()
                 session.add(
                     Conversation(
                         tenant_id=tenant.id,
@@ -77,6 +86,15 @@ def get_or_create_conversation(
         currency=row.currency,
         customer_id=row.customer_id,
         tenant_id=tenant.id,
+    )
+
+
+def _customer_for(session: Session, tenant: Tenant, channel: str, identity: str) -> Customer | None:
+    """The customer who already owns this phone number (from another channel or the API)."""
+    if channel not in PHONE_CHANNELS:
+        return None
+    return session.scalar(
+        select(Customer).where(Customer.tenant_id == tenant.id, Customer.phone_e164 == identity)
     )
 
 

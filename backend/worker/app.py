@@ -43,6 +43,8 @@ def make_celery(settings: Settings) -> Celery:
         beat_schedule_filename=str(VAR_DIR / "celerybeat-schedule"),
         beat_schedule={
             "resend-stale-outbound": {"task": "outbound.resend_stale", "schedule": timedelta(minutes=1)},
+            # Inbound messages stored while Rasa or the worker was down are answered when back.
+            "sweep-unanswered-inbound": {"task": "inbound.sweep", "schedule": timedelta(seconds=30)},
             # Shortly after midnight UTC (the business date's clock), once the day's dues exist.
             "servicing-daily": {"task": "servicing.daily", "schedule": crontab(hour=0, minute=15)},
         },

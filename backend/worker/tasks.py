@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from datetime import UTC, date, datetime, timedelta
 from functools import cache
 from typing import Any
@@ -10,9 +11,10 @@ import structlog
 from structlog.contextvars import bind_contextvars, clear_contextvars
 
 from backend.adapters.db.servicing_repository import SqlServicingUnitOfWork
-from backend.adapters.messaging.sandbox import SandboxMessenger
+from backend.adapters.messaging.base import SendError
+from backend.adapters.rasa import RasaUnavailable
 from backend.components import Components
-from backend.gateway import outbound
+from backend.gateway import channels, delivery, outbound, pipeline
 from backend.services.servicing.daily import run_daily
 from backend.settings import get_settings
 from backend.worker.app import celery_app
@@ -28,9 +30,67 @@ def components() -> Components:
 
 @celery_app.task(name="outbound.deliver", autoretry_for=(OSError,), retry_backoff=True, max_retries=5)
 def deliver_outbound(message_id: int, request_id: str | None = None) -> str:
+    """A message the business or the backend sends first (a notice, an agent's reply), through
+    the conversation's channel (sandbox outbox unless the provider is configured)."""
     clear_contextvars()
     bind_contextvars(request_id=request_id, task="outbound.deliver")
-    return outbound.deliver(components().sessions, message_id, SandboxMessenger())
+    return delivery.deliver_message(components().sessions, message_id, channel_routes())
+
+
+@cache
+def channel_routes() -> Any:
+    return channels.routes(components().settings)
+
+
+@celery_app.task(name="inbound.process", bind=True, max_retries=None)
+def process_inbound(self: Any, conversation_id: str, request_id: str | None = None) -> int:
+    """Answer a conversation's stored messages in order, then send the replies in order.
+
+    Rasa down: the one "we'll be right back" message goes out and the task retries with backoff
+    (in the embedded default, where tasks run in the web process, the beat sweep retries
+    instead). A transient provider failure retries the sending only: what was sent stays sent."""
+    clear_contextvars()
+    bind_contextvars(request_id=request_id, task="inbound.process", conversation_id=conversation_id)
+    c = components()
+    conversation = uuid.UUID(conversation_id)
+    try:
+        answered = pipeline.process_conversation(
+            c.sessions,
+            c.rasa,
+            conversation,
+            fetch_media=channels.fetcher(c.settings),
+            menu_choice=channels.menu_choice,
+        )
+    except RasaUnavailable as exc:
+        _send_pending(self, conversation)
+        if self.request.is_eager:
+            log.warning("inbound_deferred", conversation_id=conversation_id, error=str(exc))
+            return 0
+        raise self.retry(exc=exc, countdown=min(300, 5 * 2 ** min(self.request.retries, 6))) from exc
+    _send_pending(self, conversation)
+    return len(answered)
+
+
+def _send_pending(task: Any, conversation: uuid.UUID) -> None:
+    c = components()
+    for message_id in delivery.pending(c.sessions, conversation):
+        try:
+            delivery.deliver_message(c.sessions, message_id, channel_routes())
+        except SendError as exc:
+            if task.request.is_eager:
+                log.warning("send_deferred", message_id=message_id, error=str(exc))
+                return
+            raise task.retry(exc=exc, countdown=min(120, 2 * 2 ** min(task.request.retries, 6))) from exc
+
+
+@celery_app.task(name="inbound.sweep")
+def sweep_inbound() -> int:
+    """Conversations with a message stored but not answered for 20 s (Rasa or the worker was
+    down, a task was lost): process them again."""
+    conversations = pipeline.unanswered(components().sessions, older_than=timedelta(seconds=20))
+    for conversation_id in conversations:
+        process_inbound.delay(str(conversation_id))
+    return len(conversations)
 
 
 @celery_app.task(name="outbound.resend_stale")

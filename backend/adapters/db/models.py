@@ -140,6 +140,9 @@ class Message(Base):
     status: Mapped[str] = mapped_column(String(16))
     request_id: Mapped[str | None] = mapped_column(String(64), default=None)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # What the channel sent beyond the text, for the worker that processes the message later:
+    # media to fetch, location, the customer's profile name; or, outbound, the provider's parts.
+    envelope: Mapped[dict[str, Any] | None] = mapped_column(JSON, default=None)
 
 
 class OutboxEntry(Base):

@@ -11,6 +11,7 @@ from backend.adapters.db import (
     origination_models,
     payment_models,
     servicing_models,
+    widget_models,
 )
 from backend.adapters.db.models import Base
 
@@ -24,4 +25,5 @@ MODEL_MODULES = (
     onboarding_models,
     care_models,
     servicing_models,
+    widget_models,
 )

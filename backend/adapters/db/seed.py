@@ -8,6 +8,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from backend.adapters.db.lending_models import Lender, Product
 from backend.adapters.db.models import ApiKey, Tenant
 from backend.adapters.db.origination_models import RuleSetRow
+from backend.adapters.db.widget_models import TenantWidgetSettings, default_row
 from backend.api_keys import display_prefix, hash_api_key
 from backend.lending.lender_config import DEMO_LENDERS
 from backend.lending.products import DEFAULT_PRODUCT_DATA
@@ -43,6 +44,8 @@ def seed_demo_tenant(sessions: sessionmaker[Session], settings: Settings) -> Ten
                     )
                 )
         _seed_lending(session, tenant)
+        if session.get(TenantWidgetSettings, tenant.id) is None:  # never overwrite an admin's edit
+            session.add(default_row(tenant, sandbox=settings.sandbox_mode))
         session.expunge(tenant)
         return tenant
 

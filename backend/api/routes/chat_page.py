@@ -1,12 +1,19 @@
-"""The built-in web chat page (the embeddable widget comes with the channels work)."""
+"""The built-in web chat page, and `/widget.js`: the script a tenant embeds on its own site.
+
+`/widget.js` is served with a short public cache (5 minutes) and an ETag of its content, so a fix
+reaches every embedding site within minutes while repeat page views revalidate cheaply; its
+stylesheet is fetched as `/static/widget.css?v=<version>`, so the pair always matches.
+"""
 
 from __future__ import annotations
 
+import hashlib
+from functools import cache
 from pathlib import Path
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
-from fastapi.responses import HTMLResponse, RedirectResponse
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 from sqlalchemy import select
 
@@ -37,8 +44,40 @@ def chat_page(
         "tenant": tenant,
         "messagesUrl": "/channels/web/messages",
         "historyUrl": f"/channels/web/sessions/{{session}}/messages?tenant={tenant}",
+        "eventsUrl": f"/channels/web/sessions/{{session}}/events?tenant={tenant}",
         "readyUrl": "/readyz",
     }
     return templates.TemplateResponse(
         request, "chat.html", {"tenant_name": name, "config": config, "static_base": "/static"}
     )
+
+
+WIDGET_FILES = ("widget.js", "widget.css")
+WIDGET_MAX_AGE = 300
+
+
+@cache
+def widget_version() -> str:
+    """A short hash of the widget's script and stylesheet: the `?v=` of its stylesheet and ETag."""
+    digest = hashlib.sha256()
+    for name in WIDGET_FILES:
+        digest.update((WEB / "static" / name).read_bytes())
+    return digest.hexdigest()[:12]
+
+
+@router.get("/widget.js")
+def widget_script(request: Request) -> Response:
+    """The embeddable widget: `<script src="https://<host>/widget.js" data-tenant="demo" async>`."""
+    version = widget_version()
+    etag = f'"{version}"'
+    headers = {
+        "Cache-Control": f"public, max-age={WIDGET_MAX_AGE}",
+        "ETag": etag,
+        "X-Widget-Version": version,
+        # the script is public; any site may load it (which tenant it talks to is checked per call)
+        "Access-Control-Allow-Origin": "*",
+    }
+    if etag in request.headers.get("if-none-match", ""):
+        return Response(status_code=304, headers=headers)
+    body = (WEB / "static" / "widget.js").read_text(encoding="utf-8").replace("__WIDGET_VERSION__", version)
+    return Response(body, media_type="text/javascript; charset=utf-8", headers=headers)

@@ -1,5 +1,5 @@
 // Minimal web chat: one session per browser (kept in localStorage), history on reload, buttons,
-// and safe retries (each message carries an id, so a resend never reaches the bot twice).
+// safe retries (each message carries an id, so a resend never reaches the bot twice) and live push.
 (function () {
   "use strict";
   const cfg = window.CHAT_CONFIG;
@@ -87,22 +87,22 @@
   }
 
   // Messages nobody asked for in this page (a signing code, a receipt, a payout notice, an agent's
-  // reply) arrive in the stored transcript; replies to what was typed here are already shown.
-  async function pollNew() {
-    try {
-      const url = cfg.historyUrl.replace("{session}", encodeURIComponent(sessionId)) + "&after=" + lastId;
-      const res = await fetch(url);
-      if (res.ok) {
-        const data = await res.json();
-        for (const m of data.messages) {
-          if (m.direction === "outbound" && m.in_reply_to === null) add("bot", m.text || "", m.buttons);
-          lastId = Math.max(lastId, m.id);
+  // reply) are pushed over Server-Sent Events; replies to what was typed here are already shown.
+  // EventSource reconnects by itself with Last-Event-ID, so a dropped connection misses nothing.
+  function listen() {
+    const url = cfg.eventsUrl.replace("{session}", encodeURIComponent(sessionId)) + "&after=" + lastId;
+    const stream = new EventSource(url);
+    stream.onmessage = (event) => {
+      try {
+        const m = JSON.parse(event.data);
+        if (m.id > lastId) {
+          add("bot", m.text || "", m.buttons);
+          lastId = m.id;
         }
+      } catch (e) {
+        /* a malformed event is skipped */
       }
-    } catch (e) {
-      /* offline: try again on the next tick */
-    }
-    setTimeout(pollNew, 3000);
+    };
   }
 
   fileInput.addEventListener("change", () => {
@@ -145,7 +145,7 @@
 
   loadHistory().then((count) => {
     if (count === 0) add("note", "Say hi to get started.");
-    setTimeout(pollNew, 3000);
+    listen();
   });
   pollReady();
   input.focus();

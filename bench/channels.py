@@ -1,0 +1,237 @@
+"""Channel throughput and latency: the Twilio webhook path under load, with duplicates injected.
+
+A benchmark, not a test: it prints figures. It starts a private stack on PostgreSQL and Redis
+(the worker answers through Rasa; replies land in the sandbox outbox), then:
+
+1. webhook acknowledgement latency: p50/p95/p99 of POST /channels/twilio/inbound while the
+   worker and Rasa are busy with the load below (goal: p99 under 50 ms);
+2. 50 concurrent SMS conversations of 10 turns each, every message delivered twice (a provider
+   retry) and 1 in 5 delivered a third time concurrently: turns/s, end-to-end turn latency
+   (webhook to the reply's outbox row), and the count of lost replies (an inbound message with
+   no reply) and duplicated replies (an inbound message answered twice) (goal: zero and zero);
+3. end-to-end turn latency per channel: the same short conversation on web (synchronous),
+   Twilio SMS and Meta WhatsApp (webhook to outbox).
+
+    .venv/bin/python bench/channels.py [--conversations 50] [--turns 10]
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import hmac
+import json
+import math
+import os
+import random
+import sys
+import tempfile
+import threading
+import time
+import uuid
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import httpx
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+from twilio.request_validator import RequestValidator
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from backend.api.routes.channel_webhooks import SANDBOX_META_APP_SECRET, SANDBOX_TWILIO_AUTH_TOKEN
+from backend.launcher import Stack, free_port
+
+ADMIN_URL = os.environ.get("BENCH_DATABASE_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
+REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/14")
+TURNS = ("hi", "how does it work", "what is APR", "1", "stop", "what loans do you offer", "thanks",
+         "how much can I borrow", "retail", "1.2m")  # fmt: skip
+
+
+def pct(values: list[float], p: float) -> float:
+    if not values:
+        return math.nan
+    ordered = sorted(values)
+    return ordered[max(0, math.ceil(p / 100 * len(ordered)) - 1)] * 1000
+
+
+class Twilio:
+    def __init__(self, client: httpx.Client, base_url: str) -> None:
+        self.client, self.url = client, base_url + "/channels/twilio/inbound"
+        self.validator = RequestValidator(SANDBOX_TWILIO_AUTH_TOKEN)
+        self.acks: list[float] = []
+        self.lock = threading.Lock()
+
+    def post(self, phone: str, body: str, sid: str) -> None:
+        params = {"MessageSid": sid, "AccountSid": "AC" + "0" * 32, "From": phone, "To": "+15005550006",
+                  "Body": body, "NumMedia": "0"}  # fmt: skip
+        started = time.perf_counter()
+        response = self.client.post(
+            "/channels/twilio/inbound",
+            data=params,
+            headers={"X-Twilio-Signature": self.validator.compute_signature(self.url, params)},
+        )
+        elapsed = time.perf_counter() - started
+        response.raise_for_status()
+        with self.lock:
+            self.acks.append(elapsed)
+
+
+def answered(db, sid: str) -> tuple[int, float | None]:
+    """(replies stored for this inbound message, seconds from its arrival to its first reply)."""
+    row = db.execute(
+        text(
+            """SELECT count(DISTINCT r.in_reply_to_id) AS answered_once, count(r.id) AS replies,
+                      extract(epoch FROM min(o.created_at) - m.created_at) AS latency,
+                      count(DISTINCT r.request_id) AS rounds
+               FROM messages m LEFT JOIN messages r ON r.in_reply_to_id = m.id
+               LEFT JOIN outbox o ON o.message_id = r.id
+               WHERE m.provider_message_id = :s AND m.direction = 'inbound' GROUP BY m.created_at"""
+        ),
+        {"s": sid},
+    ).first()
+    if row is None:
+        return 0, None
+    return row.answered_once, row.latency
+
+
+def conversation(twilio: Twilio, turns: int, rng: random.Random, sids: list[str]) -> None:
+    phone = f"+23481{rng.randrange(10**8):08d}"
+    for body in TURNS[:turns]:
+        sid = f"SM{uuid.uuid4().hex}"
+        sids.append(sid)
+        twilio.post(phone, body, sid)
+        twilio.post(phone, body, sid)  # the provider's retry
+        if rng.random() < 0.2:
+            threads = [threading.Thread(target=twilio.post, args=(phone, body, sid)) for _ in range(2)]
+            for t in threads:
+                t.start()
+            for t in threads:
+                t.join()
+        time.sleep(0.05)
+
+
+def wait_answered(engine, sids: list[str], timeout: float) -> dict[str, tuple[int, float | None]]:
+    deadline = time.monotonic() + timeout
+    results: dict[str, tuple[int, float | None]] = {}
+    while time.monotonic() < deadline:
+        with engine.connect() as db:
+            for sid in sids:
+                if sid not in results or results[sid][0] == 0:
+                    results[sid] = answered(db, sid)
+        if all(r[0] > 0 for r in results.values()):
+            break
+        time.sleep(1.0)
+    return results
+
+
+def duplicated_replies(engine, sids: list[str]) -> int:
+    """Inbound messages answered by more than one bot turn (each turn's replies share a request id)."""
+    with engine.connect() as db:
+        rows = db.execute(
+            text(
+                """SELECT m.provider_message_id, count(DISTINCT m2.id) AS copies
+                   FROM messages m JOIN messages m2 ON m2.provider_message_id = m.provider_message_id
+                   WHERE m.provider_message_id = ANY(:s) AND m.direction = 'inbound'
+                   GROUP BY m.provider_message_id"""
+            ),
+            {"s": sids},
+        ).all()
+    return sum(1 for r in rows if r.copies > 1)
+
+
+def meta_turn(client: httpx.Client, engine, body: str) -> float:
+    wamid = f"wamid.{uuid.uuid4().hex}"
+    wa = f"23482{random.randrange(10**8):08d}"
+    value = {
+        "messaging_product": "whatsapp",
+        "metadata": {"display_phone_number": "1", "phone_number_id": "1"},
+        "contacts": [{"profile": {"name": "Bench"}, "wa_id": wa}],
+        "messages": [{"from": wa, "id": wamid, "timestamp": "1", "type": "text", "text": {"body": body}}],
+    }
+    entry = {"id": "1", "changes": [{"field": "messages", "value": value}]}
+    raw = json.dumps({"object": "whatsapp_business_account", "entry": [entry]}).encode()
+    signature = "sha256=" + hmac.new(SANDBOX_META_APP_SECRET.encode(), raw, hashlib.sha256).hexdigest()
+    started = time.perf_counter()
+    client.post("/channels/whatsapp/webhook", content=raw, headers={"X-Hub-Signature-256": signature,
+                "Content-Type": "application/json"}).raise_for_status()  # fmt: skip
+    while time.perf_counter() - started < 60:
+        with engine.connect() as db:
+            if answered(db, wamid)[0]:
+                return time.perf_counter() - started
+        time.sleep(0.02)
+    return math.nan
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--conversations", type=int, default=50)
+    parser.add_argument("--turns", type=int, default=10)
+    args = parser.parse_args()
+    name = f"bench_channels_{uuid.uuid4().hex[:8]}"
+    admin = create_engine(make_url(ADMIN_URL).set(database="postgres"), isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    url = make_url(ADMIN_URL).set(database=name).render_as_string(hide_password=False)
+    try:
+        with tempfile.TemporaryDirectory(prefix="bench-channels-") as tmp:
+            stack = Stack({"DATABASE_URL": url, "REDIS_URL": REDIS_URL}, var_dir=Path(tmp), port=free_port(),
+                          rasa_port=free_port(), actions_port=free_port(), env_file=None)  # fmt: skip
+            with stack:
+                stack.wait_ready(900)
+                engine = create_engine(url)
+                with httpx.Client(base_url=stack.backend_url, timeout=60, trust_env=False) as client:
+                    twilio = Twilio(client, stack.backend_url)
+                    sids: list[str] = []
+                    started = time.perf_counter()
+                    with ThreadPoolExecutor(max_workers=args.conversations) as pool:
+                        for i in range(args.conversations):
+                            pool.submit(conversation, twilio, args.turns, random.Random(i), sids)
+                    sent_for = time.perf_counter() - started
+                    results = wait_answered(engine, sids, timeout=600)
+                    wall = time.perf_counter() - started
+                    lost = sum(1 for r in results.values() if r[0] == 0)
+                    duplicated = duplicated_replies(engine, sids)
+                    latencies = [r[1] for r in results.values() if r[1] is not None]
+                    print(f"\n{args.conversations} SMS conversations x {args.turns} turns through the Twilio "
+                          f"webhook, each message delivered 2-3 times ({len(twilio.acks)} webhook calls in "
+                          f"{sent_for:.1f}s)")  # fmt: skip
+                    print(f"  webhook ack ms: p50 {pct(twilio.acks, 50):.1f}  p95 {pct(twilio.acks, 95):.1f}"
+                          f"  p99 {pct(twilio.acks, 99):.1f}  (goal p99 < 50)")  # fmt: skip
+                    print(f"  turns answered: {len(sids) - lost}/{len(sids)} in {wall:.1f}s = "
+                          f"{(len(sids) - lost) / wall:.1f} turns/s")  # fmt: skip
+                    p50, p95 = pct(latencies, 50) / 1000, pct(latencies, 95) / 1000
+                    print(f"  turn latency (webhook to reply in the outbox) s: p50 {p50:.2f}  p95 {p95:.2f}")
+                    print(f"  lost replies: {lost}   duplicated replies: {duplicated}   (goal: 0 and 0)")
+                    web = []
+                    for body in ("hi", "how does it work", "what is APR"):
+                        t0 = time.perf_counter()
+                        client.post("/channels/web/messages", json={"session_id": f"bench-{uuid.uuid4().hex}",
+                                    "text": body}).raise_for_status()  # fmt: skip
+                        web.append(time.perf_counter() - t0)
+                    sms = []
+                    for body in ("hi", "how does it work", "what is APR"):
+                        sid = f"SM{uuid.uuid4().hex}"
+                        t0 = time.perf_counter()
+                        twilio.post(f"+23483{random.randrange(10**8):08d}", body, sid)
+                        while time.perf_counter() - t0 < 60:
+                            with engine.connect() as db:
+                                if answered(db, sid)[0]:
+                                    break
+                            time.sleep(0.02)
+                        sms.append(time.perf_counter() - t0)
+                    meta = [meta_turn(client, engine, b) for b in ("hi", "how does it work", "what is APR")]
+                    print("\nend-to-end turn latency per channel, idle stack, ms (median of 3)")
+                    for label, values in (("web (synchronous)", web), ("Twilio SMS (to outbox)", sms),
+                                          ("Meta WhatsApp (to outbox)", meta)):  # fmt: skip
+                        print(f"  {label:<28} {pct(values, 50):8.0f}")
+                engine.dispose()
+        return 0 if lost == 0 and duplicated == 0 else 1
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}_rasa" WITH (FORCE)'))
+
+
+if __name__ == "__main__":
+    sys.exit(main())
