@@ -7,7 +7,7 @@ from typing import Any
 
 import structlog
 from rasa_sdk import Action, Tracker
-from rasa_sdk.events import ActiveLoop, EventType, SlotSet
+from rasa_sdk.events import ActiveLoop, ConversationPaused, EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
@@ -190,7 +190,9 @@ class ActionRequestHuman(Action):
             dispatcher.utter_message(response="utter_backend_unavailable")
             return []
         dispatcher.utter_message(response="utter_handoff_requested")
-        return [*_cancel_events(tracker)]
+        # The tracker records that a person holds the conversation; the gateway resumes it when
+        # they hand back, and keeps the bot silent meanwhile whatever the tracker says.
+        return [*_cancel_events(tracker), ConversationPaused()]
 
 
 def _cancel_events(tracker: Tracker) -> list[EventType]:

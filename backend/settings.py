@@ -34,6 +34,11 @@ class Settings(BaseSettings):
         default=None,
         description="Redis URL (Celery broker, Rasa lock store). Unset: in-process tasks.",
     )
+    celery_queue: str = Field(
+        default="celery",
+        description="Celery queue the backend sends tasks to and the worker consumes; give each "
+        "stack sharing one Redis database its own (the test sessions do).",
+    )
     rasa_url: str = Field(default="http://127.0.0.1:5005", description="Rasa HTTP server.")
     actions_url: str = Field(
         default="http://127.0.0.1:5055/webhook", description="Action server webhook (for Rasa)."

@@ -175,8 +175,15 @@ def main() -> int:
     url = make_url(ADMIN_URL).set(database=name).render_as_string(hide_password=False)
     try:
         with tempfile.TemporaryDirectory(prefix="bench-channels-") as tmp:
-            stack = Stack({"DATABASE_URL": url, "REDIS_URL": REDIS_URL}, var_dir=Path(tmp), port=free_port(),
-                          rasa_port=free_port(), actions_port=free_port(), env_file=None)  # fmt: skip
+            overrides = {"DATABASE_URL": url, "REDIS_URL": REDIS_URL, "CELERY_QUEUE": f"bench-{name}"}
+            stack = Stack(
+                overrides,
+                var_dir=Path(tmp),
+                port=free_port(),
+                rasa_port=free_port(),
+                actions_port=free_port(),
+                env_file=None,
+            )
             with stack:
                 stack.wait_ready(900)
                 engine = create_engine(url)

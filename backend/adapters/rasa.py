@@ -38,6 +38,27 @@ class RasaClient:
         response.raise_for_status()
         return [BotReply.from_rasa(message) for message in response.json()]
 
+    def tracker_paused(self, sender: str) -> bool:
+        """Whether Rasa's tracker for this conversation is paused (a person holds it)."""
+        try:
+            response = self._client.get(f"/conversations/{sender}/tracker", params={"include_events": "NONE"})
+        except httpx.TransportError as exc:
+            raise RasaUnavailable(str(exc) or type(exc).__name__) from exc
+        if response.status_code >= 400:
+            raise RasaUnavailable(f"rasa answered {response.status_code}")
+        return bool(response.json().get("paused"))
+
+    def append_event(self, sender: str, event: dict[str, Any]) -> None:
+        """Record an event (pause, resume) on the conversation's tracker."""
+        try:
+            response = self._client.post(
+                f"/conversations/{sender}/tracker/events", json=event, params={"include_events": "NONE"}
+            )
+        except httpx.TransportError as exc:
+            raise RasaUnavailable(str(exc) or type(exc).__name__) from exc
+        if response.status_code >= 400:
+            raise RasaUnavailable(f"rasa answered {response.status_code}")
+
     def ready(self) -> tuple[bool, str]:
         """True once Rasa answers /status with a loaded model."""
         try:

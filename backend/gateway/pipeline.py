@@ -26,7 +26,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from backend.adapters.db.models import Conversation, Customer, Message, Tenant, utcnow
 from backend.adapters.rasa import RasaClient, RasaUnavailable
-from backend.gateway import store
+from backend.gateway import store, takeover
 from backend.gateway.attachments import store_attachments
 from backend.gateway.store import INBOUND, OUTBOUND, ConversationRef
 from channels.messages import Attachment, BotReply, Button, InboundMessage
@@ -195,6 +195,22 @@ def process_conversation(
                 return to_send
             ref = _ref(session, conversation)
             inbound = _inbound_of(message, conversation)
+            held, notice = takeover.route_if_held(
+                session,
+                conversation.tenant_id,
+                conversation_id,
+                message,
+                inbound.display_text or inbound.text,
+            )
+            if held:
+                if notice:
+                    to_send += _queue(session, conversation_id, message.id, [BotReply(notice)], "system")
+                conversation.last_message_at = utcnow()
+                session.commit()
+                takeover.sync_rasa_pause(rasa, conversation_id, held=message.status == takeover.FOR_AGENT)
+                continue
+            if takeover.ever_handed_off(session, conversation_id):
+                takeover.sync_rasa_pause(rasa, conversation_id, held=False)
             if menu_choice is not None and not inbound.is_payload:
                 inbound = menu_choice(inbound, _last_buttons(session, conversation_id, message.id))
             attachments = store_attachments(sessions, ref, inbound, fetch_media)

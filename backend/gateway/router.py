@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from backend.adapters.db.models import Message
 from backend.adapters.rasa import RasaClient, RasaUnavailable
-from backend.gateway import store
+from backend.gateway import store, takeover
 from backend.gateway.attachments import store_attachments
 from backend.gateway.store import INBOUND, ConversationRef
 from channels.messages import BotReply, Button, InboundMessage
@@ -53,6 +53,9 @@ class ConversationGateway:
             message_id, earlier = self._record_inbound(session, conversation, inbound, request_id)
         if earlier is not None:
             return conversation, earlier
+        held_replies = self._route_if_held(conversation, message_id, inbound)
+        if held_replies is not None:
+            return conversation, held_replies
         attachments = store_attachments(self._sessions, conversation, inbound)
         metadata: dict[str, Any] = {
             "request_id": request_id,
@@ -80,6 +83,39 @@ class ConversationGateway:
             store.store_replies(session, conversation.id, message_id, replies, request_id)
         log.info("turn", conversation_id=str(conversation.id), channel=inbound.channel, replies=len(replies))
         return conversation, replies
+
+    def _route_if_held(
+        self, conversation: ConversationRef, message_id: int, inbound: InboundMessage
+    ) -> list[BotReply] | None:
+        """None when the bot should answer; else the replies while a person holds the conversation
+        (possibly none: the agent answers, live, through the page's event stream)."""
+        with self._sessions() as session:
+            message = session.get_one(Message, message_id)
+            held, notice = takeover.route_if_held(
+                session,
+                conversation.tenant_id,
+                conversation.id,
+                message,
+                inbound.display_text or inbound.text,
+            )
+            if not held:
+                session.rollback()
+                had_handoff = takeover.ever_handed_off(session, conversation.id)
+            else:
+                for_agent = message.status == takeover.FOR_AGENT
+                if for_agent:
+                    takeover.sync_rasa_pause(self._rasa, conversation.id, held=True)
+                replies = [BotReply(notice)] if notice else []
+                if replies:
+                    store.store_replies(session, conversation.id, message_id, replies, None, author="system")
+                    message.status = takeover.FOR_AGENT if for_agent else "answered"
+                session.commit()
+                if not for_agent:  # "cancel" while waiting: the bot is back
+                    takeover.sync_rasa_pause(self._rasa, conversation.id, held=False)
+                return replies
+        if had_handoff:
+            takeover.sync_rasa_pause(self._rasa, conversation.id, held=False)
+        return None
 
     def _record_inbound(
         self, session: Session, conversation: ConversationRef, inbound: InboundMessage, request_id: str | None
@@ -120,7 +156,7 @@ class ConversationGateway:
         while earlier.status == RECEIVED and time.monotonic() < deadline:
             time.sleep(0.05)  # the first delivery is still with Rasa
             session.refresh(earlier)
-        if earlier.status != ANSWERED:
+        if earlier.status not in (ANSWERED, takeover.FOR_AGENT):
             raise AssistantUnavailable("the first delivery of this message is still being processed")
         return earlier.id, store.replies_to(session, earlier.id)
 

@@ -125,13 +125,14 @@ def store_replies(
     inbound_id: int,
     replies: list[BotReply],
     request_id: str | None,
+    author: str = "bot",
 ) -> None:
     for reply in replies:
         session.add(
             Message(
                 conversation_id=conversation_id,
                 direction=OUTBOUND,
-                author="bot",
+                author=author,
                 text=reply.text,
                 buttons=[{"title": b.title, "payload": b.payload} for b in reply.buttons] or None,
                 in_reply_to_id=inbound_id,

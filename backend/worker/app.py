@@ -34,6 +34,7 @@ def make_celery(settings: Settings) -> Celery:
         }
         app.conf.task_always_eager = True
         app.conf.task_eager_propagates = True
+    app.conf.task_default_queue = settings.celery_queue
     app.conf.update(
         task_acks_late=True,  # a task lost with its worker is redelivered; tasks are idempotent
         task_reject_on_worker_lost=True,

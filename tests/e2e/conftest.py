@@ -48,6 +48,8 @@ def stack(e2e_database: str, tmp_path_factory: pytest.TempPathFactory) -> Iterat
         "DEMO_TENANT_API_KEY": API_KEY,
         "SERVICE_API_KEY": f"svc_{uuid.uuid4().hex}",
         "LOG_FORMAT": "json",
+        # a queue of its own: another test session or stack on the same Redis never takes our tasks
+        "CELERY_QUEUE": f"e2e-{uuid.uuid4().hex[:8]}",
     }
     with Stack(
         overrides,

@@ -26,6 +26,8 @@ os.environ.update(
     SERVICE_API_KEY="svc_integration_key",
     RASA_URL="http://127.0.0.1:9",  # nothing listens: Rasa is down in these tests
     LOG_FORMAT="console",
+    # a queue of this session's own, so no other stack's worker takes (or leaves) its tasks
+    CELERY_QUEUE=f"it-{uuid.uuid4().hex[:8]}",
 )
 
 

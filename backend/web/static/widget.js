@@ -258,7 +258,7 @@
           }
           if (res.ok) {
             const data = await res.json();
-            if (!data.messages.length) add("note", "(no reply)");
+            // no reply: a person holds the conversation and answers through the event stream
             for (const m of data.messages) add("bot", m.text, m.buttons);
             return;
           }
