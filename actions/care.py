@@ -37,6 +37,8 @@ DISPUTE_SLOTS = ("dispute_category", "dispute_description", "dispute_attachment"
 REFERENCE = re.compile(r"\bDSP-?[0-9A-HJKMNP-TV-Z]{6}\b", re.IGNORECASE)
 # How many misunderstood messages in a row before a person is offered.
 MISSES_BEFORE_HUMAN = 2
+# Marks a fallback turn the knowledge base answered: it is not a miss.
+ANSWERED = "assist_answered"
 
 
 class ValidateDisputeForm(JourneyFormValidation):
@@ -227,8 +229,11 @@ class ActionCancelJourney(Action):
 
 
 class ActionFallback(Action):
-    """A message we didn't understand: a clarifying question with the likely options; after two in
-    a row, a person is offered instead of a third guess."""
+    """A message we didn't map to a journey: first the tenant's knowledge base (a free-form question
+    like "wetin be the late fee" has an answer even if no intent fits); a confident answer is sent
+    with its source. Otherwise a clarifying question with the likely options, and after two misses
+    in a row a person is asked to take over (or offered, if the request cannot be recorded) instead
+    of a third guess."""
 
     def name(self) -> str:
         return "action_fallback"
@@ -236,16 +241,31 @@ class ActionFallback(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
+        found = await knowledge_answer(tracker)
+        if found is not None:
+            # Rasa keeps extra utter_message arguments as the bot event's metadata: the next
+            # fallback reads it to know this turn was understood after all.
+            dispatcher.utter_message(text=found, **{ANSWERED: True})
+            return []
         misses = 0
+        answered = False
         for event in reversed(tracker.events):
+            if event.get("event") == "bot" and (event.get("metadata") or {}).get(ANSWERED):
+                answered = True
             if event.get("event") != "user":
                 continue
+            if answered:
+                break
             name = ((event.get("parse_data") or {}).get("intent") or {}).get("name")
             if name in ("nlu_fallback", "out_of_scope"):
                 misses += 1
             else:
                 break
         if misses >= MISSES_BEFORE_HUMAN:
+            # Two misses in a row: a person takes over rather than a third guess.
+            if await request_handoff(tracker, "bot_failure") is not None:
+                dispatcher.utter_message(response="utter_handoff_after_misses")
+                return [*_cancel_events(tracker), ConversationPaused()]
             dispatcher.utter_message(response="utter_offer_human")
             return []
         ranking = (tracker.latest_message or {}).get("intent_ranking") or []
@@ -258,6 +278,31 @@ class ActionFallback(Action):
         else:
             dispatcher.utter_message(response="utter_default")
         return []
+
+
+async def knowledge_answer(tracker: Tracker) -> str | None:
+    """The knowledge base's confident answer to the latest message, its source named, or None
+    (not confident, nothing typed, or the backend unreachable: the fallback goes on as before)."""
+    question = latest_text(tracker).strip()
+    if not question or question.startswith("/"):
+        return None
+    try:
+        found = await BackendClient().post(
+            "/v1/assist/answers",
+            {"question": question[:1000], "conversation_id": conversation_id_of(tracker)},
+            request_context(tracker, "assist"),
+        )
+    except BackendError as exc:
+        log.warning("assist.answer_failed", error=str(exc))
+        return None
+    if not isinstance(found, dict) or not found.get("confident") or not found.get("answer"):
+        return None
+    text = str(found["answer"])
+    sources = found.get("sources") or []
+    named = [s for s in sources if s.get("title") and s["title"].lower() not in text.lower()]
+    if sources and len(named) == len(sources):
+        text += "\n(Source: " + "; ".join(s["title"] for s in named) + ")"
+    return text
 
 
 SUGGESTIONS = {

@@ -10,7 +10,7 @@ from typing import Any
 
 import structlog
 from rasa_sdk import Action, Tracker
-from rasa_sdk.events import EventType, SlotSet
+from rasa_sdk.events import ConversationPaused, EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
@@ -240,11 +240,8 @@ class ActionHardshipOptions(Action):
                 as_of=date.today().isoformat(),
             )
         except BackendProblem as exc:
-            dispatcher.utter_message(
-                text=exc.problem.detail or "I can't change this loan's plan in chat.",
-                buttons=[{"title": "Talk to a person", "payload": "/request_human"}],
-            )
-            return []
+            log.info("hardship.no_options_in_chat", reason=exc.problem.kind)
+            return await _hardship_to_a_person(dispatcher, tracker)
         except BackendError:
             dispatcher.utter_message(response="utter_backend_unavailable")
             return []
@@ -267,12 +264,7 @@ class ActionHardshipOptions(Action):
             )
             return [SlotSet("hardship_option", picked["code"]), SlotSet("loan_id", str(loan["id"]))]
         if not options:
-            dispatcher.utter_message(
-                text="I'm sorry things are hard. I can't offer a plan in chat for this loan, "
-                "but a person from our team can look at it with you.",
-                buttons=[{"title": "Talk to a person", "payload": "/request_human"}],
-            )
-            return []
+            return await _hardship_to_a_person(dispatcher, tracker)
         lines = ["I'm sorry things are hard right now. Here is what we can do:"]
         for o in options:
             lines.append(f"• {o['title']}: {o['summary']}")  # the summary states the extra cost
@@ -284,6 +276,24 @@ class ActionHardshipOptions(Action):
             ],
         )
         return [SlotSet("hardship_option", None), SlotSet("loan_id", str(loan["id"]))]
+
+
+async def _hardship_to_a_person(dispatcher: CollectingDispatcher, tracker: Tracker) -> list[EventType]:
+    """Policy: a customer who cannot pay and has no plan we can offer in chat goes to a person,
+    at the front of the queue (hardship requests are high priority)."""
+    from actions.care import request_handoff
+
+    if await request_handoff(tracker, "hardship") is not None:
+        dispatcher.utter_message(
+            text="I'm sorry things are hard. I can't change this loan's plan in chat, so I've asked a "
+            "person from our team to look at it with you; they'll reply right here."
+        )
+        return [ConversationPaused()]
+    dispatcher.utter_message(
+        text="I'm sorry things are hard. A person from our team can look at your loan with you.",
+        buttons=[{"title": "Talk to a person", "payload": "/request_human"}],
+    )
+    return []
 
 
 def _amount(option: dict[str, Any], key: str, currency: str, locale: str | None) -> str:

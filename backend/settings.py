@@ -141,6 +141,15 @@ class Settings(BaseSettings):
         default=None,
         description="Approved Content API template (HX...) sent outside WhatsApp's 24-hour window (63016).",
     )
+    assist_model: str | None = Field(
+        default=None,
+        description="LangChain chat model for knowledge answers and handoff summaries, as an "
+        "init_chat_model string (e.g. openai:gpt-4o-mini; the provider's key in its usual variable, "
+        "e.g. OPENAI_API_KEY). Unset: offline (BM25 retrieval, extractive answers and summaries).",
+    )
+    assist_model_timeout_seconds: float = Field(
+        default=20.0, description="Time allowed for one model call before the offline answer is used."
+    )
 
     @property
     def embedded(self) -> bool:

@@ -44,7 +44,7 @@ JOURNEYS: dict[str, list[Step]] = {
     "1 onboarding + 2 application": [
         t("hi"), t("I want to apply for a loan"), p("/affirm"),
         p('/choose_product{"product":"working_capital"}'), t("amaka okafor"), t("12/03/1990"),
-        t("my bvn is 22212345671"), f("id.jpg", "image/jpeg", JPEG), f("me.jpg", "image/jpeg", JPEG),
+        Step(text="my bvn is {bvn}"), f("id.jpg", "image/jpeg", JPEG), f("me.jpg", "image/jpeg", JPEG),
         t("Mama Put Foods"), t("rc 123451"), t("12345678-0001"),
         p('/inform_business_type{"business_type":"retail"}'), t("3 years"), t("1.5m"),
         f("cac.pdf", "application/pdf", PDF), t("500k"), p('/inform_term{"term":"6 months"}'),
@@ -78,6 +78,8 @@ class Timings:
 def run_journeys(client: httpx.Client, api_key: str, timings: Timings) -> None:
     """One customer through every journey, in order, timing each turn."""
     session = f"bench-{uuid.uuid4().hex[:12]}"
+    # one identity number per customer: the backend refuses a BVN another customer registered
+    bvn = f"222{uuid.uuid4().int % 10**7:07d}1"
     conversation_id = ""
     last_buttons: list[str] = []
     for journey, steps in JOURNEYS.items():
@@ -98,7 +100,7 @@ def run_journeys(client: httpx.Client, api_key: str, timings: Timings) -> None:
             elif step.payload:
                 body["payload"] = step.payload
             else:
-                body["text"] = step.text
+                body["text"] = (step.text or "").replace("{bvn}", bvn)
             started = time.perf_counter()
             response = client.post("/channels/web/messages", json=body)
             elapsed = time.perf_counter() - started

@@ -13,6 +13,7 @@ from backend.api.errors import install_error_handlers
 from backend.api.middleware import RequestIdMiddleware
 from backend.api.routes import (
     agreement_documents,
+    assist,
     bank_accounts,
     calculators,
     channel_webhooks,
@@ -29,6 +30,9 @@ from backend.api.routes import catalog as origination_catalog
 from backend.api.routes import customers as origination_customers
 from backend.api.routes import documents as onboarding_documents
 from backend.api.routes import onboarding as onboarding_routes
+from backend.api.routes.agent_console_api import router as agent_console_api_router
+from backend.api.routes.agent_pages import router as agent_pages_router
+from backend.api.routes.agents import router as agents_router
 from backend.api.routes.credit_lines import router as credit_lines_router
 from backend.api.routes.credit_refunds import router as credit_refunds_router
 from backend.api.routes.disbursements import router as disbursements_router
@@ -109,6 +113,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         dispute_policy_router,
         handoff_router,
         widget_router,
+        agent_pages_router,
+        assist.router,
+        agents_router,
+        agent_console_api_router,
     ):
         app.include_router(router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")

@@ -16,14 +16,19 @@ import re
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import structlog
+from babel.dates import format_datetime
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, sessionmaker
 
+from backend.adapters.db.agent_repository import SqlAgentUnitOfWork
 from backend.adapters.db.care_models import HandoffRequest
 from backend.adapters.db.models import Message, utcnow
 from backend.adapters.rasa import RasaClient, RasaUnavailable
+from backend.services.agents import queue as agent_queue
+from backend.services.agents.queue import QueueInfo
 
 log = structlog.get_logger(__name__)
 
@@ -36,6 +41,7 @@ CANCEL = re.compile(
 NOTICE_EVERY = timedelta(minutes=3)
 # Without live measurements yet, the expected wait is this per conversation ahead in the queue.
 MINUTES_PER_PLACE = 4
+LAGOS = ZoneInfo("Africa/Lagos")
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,6 +90,7 @@ def customer_message(
     if hold.status == "waiting" and CANCEL.match(text or ""):
         row = session.get_one(HandoffRequest, hold.handoff_id)
         row.status = "cancelled"
+        row.updated_at = utcnow()  # the agent console's event stream follows updated_at
         log.info("handoff_cancelled_by_customer", conversation_id=str(conversation_id))
         return "Okay, you're back with the assistant. How can I help?"
     if hold.status != "waiting":
@@ -92,7 +99,7 @@ def customer_message(
         select(func.max(Message.created_at)).where(
             Message.conversation_id == conversation_id,
             Message.author == "system",
-            Message.text.like("%queue%"),
+            Message.text.like("%Type 'cancel'%"),
         )
     )
     if last_notice is not None:
@@ -100,12 +107,39 @@ def customer_message(
             last_notice = last_notice.replace(tzinfo=utcnow().tzinfo)
         if utcnow() - last_notice < NOTICE_EVERY:
             return None
-    place = queue_position(session, tenant_id, hold)
-    wait = place * MINUTES_PER_PLACE
+    info = _queue_info(session, tenant_id, conversation_id, hold)
+    if not info.in_hours and info.next_open_at is not None:
+        back = format_datetime(info.next_open_at.astimezone(LAGOS), "EEEE d MMM 'at' HH:mm", locale="en_NG")
+        return (
+            f"Our team is offline right now; they're back on {back}. Your messages are saved and "
+            "they'll reply right here. Type 'cancel' to go back to the assistant meanwhile."
+        )
+    minutes = max(1, (info.expected_wait_seconds or 0) // 60) if info.expected_wait_seconds else None
+    wait = f" (about {minutes} minute{'s' if minutes != 1 else ''})" if minutes else ""
     return (
-        f"You're number {place} in the queue for a person from our team (about {wait} minutes). "
+        f"You're number {info.position} in the queue for a person from our team{wait}. "
         "They'll reply right here. Type 'cancel' to go back to the assistant."
     )
+
+
+def _queue_info(session: Session, tenant_id: uuid.UUID, conversation_id: uuid.UUID, hold: Hold) -> QueueInfo:
+    """The agents service's measured queue position, wait and support hours; this gateway's
+    own count when that cannot be read."""
+    try:
+        info = agent_queue.queue_position(
+            SqlAgentUnitOfWork(_sessions_of(session)), conversation_id, utcnow()
+        )
+    except Exception as exc:  # the notice must not fail the customer's message
+        log.warning("queue_info_unavailable", error=str(exc))
+        info = None
+    if info is None or info.position is None:
+        place = queue_position(session, tenant_id, hold)
+        return QueueInfo(place, place * MINUTES_PER_PLACE * 60, True, None)
+    return info
+
+
+def _sessions_of(session: Session) -> sessionmaker[Session]:
+    return sessionmaker(bind=session.get_bind(), expire_on_commit=False)
 
 
 def sync_rasa_pause(rasa: RasaClient, conversation_id: uuid.UUID, held: bool) -> None:

@@ -16,7 +16,7 @@ from backend.settings import VAR_DIR, Settings, get_settings
 
 
 def make_celery(settings: Settings) -> Celery:
-    app = Celery("credit_assistant", include=["backend.worker.tasks"])
+    app = Celery("credit_assistant", include=["backend.worker.tasks", "backend.worker.agent_tasks"])
     if settings.redis_url:
         app.conf.broker_url = settings.redis_url
         app.conf.result_backend = settings.redis_url
@@ -48,6 +48,8 @@ def make_celery(settings: Settings) -> Celery:
             "sweep-unanswered-inbound": {"task": "inbound.sweep", "schedule": timedelta(seconds=30)},
             # Shortly after midnight UTC (the business date's clock), once the day's dues exist.
             "servicing-daily": {"task": "servicing.daily", "schedule": crontab(hour=0, minute=15)},
+            # Waiting handoff requests to online agents (round-robin), beside the event triggers.
+            "assign-waiting-handoffs": {"task": "agents.assign_waiting", "schedule": timedelta(seconds=30)},
         },
         broker_connection_retry_on_startup=True,
     )

@@ -245,7 +245,11 @@ async def test_stop_inside_the_application_says_it_is_saved() -> None:
     assert any(e["event"] == "active_loop" for e in events)
 
 
-async def test_the_second_miss_in_a_row_offers_a_person() -> None:
+NOT_SURE = {"answer": "I'm not sure about that.", "sources": [], "confident": False}
+
+
+async def test_the_second_miss_in_a_row_offers_a_person(backend: FakeBackend) -> None:
+    backend.on("POST", "/v1/assist/answers", NOT_SURE)
     earlier = {"event": "user", "text": "zzz", "parse_data": {"intent": {"name": "nlu_fallback"}}}
     first = CollectingDispatcher()
     await ActionFallback().run(first, a_tracker("qqq", intent="nlu_fallback"), {})
@@ -253,3 +257,98 @@ async def test_the_second_miss_in_a_row_offers_a_person() -> None:
     second = CollectingDispatcher()
     await ActionFallback().run(second, a_tracker("qqq", intent="nlu_fallback", events=[earlier]), {})
     assert [m["response"] for m in second.messages] == ["utter_offer_human"]
+
+
+async def test_a_question_the_knowledge_base_answers_is_answered_with_its_source(
+    backend: FakeBackend,
+) -> None:
+    backend.on(
+        "POST",
+        "/v1/assist/answers",
+        {
+            "answer": "From our fees page: A late fee is charged only after the grace period.",
+            "sources": [{"title": "Late fees", "source": "fees.md"}],
+            "confident": True,
+        },
+    )
+    earlier = {"event": "user", "text": "zzz", "parse_data": {"intent": {"name": "nlu_fallback"}}}
+    dispatcher = CollectingDispatcher()
+    tracker = a_tracker("wetin be the late fee", intent="nlu_fallback", events=[earlier])
+    await ActionFallback().run(dispatcher, tracker, {})
+    assert texts(dispatcher) == (
+        "From our fees page: A late fee is charged only after the grace period.\n(Source: Late fees)"
+    )
+    assert dispatcher.messages[0]["assist_answered"] is True
+    assert backend.bodies("POST", "/v1/assist/answers") == [
+        {"question": "wetin be the late fee", "conversation_id": CONVERSATION}
+    ]
+
+
+async def test_a_miss_after_an_answered_question_is_only_the_first_miss(backend: FakeBackend) -> None:
+    backend.on("POST", "/v1/assist/answers", NOT_SURE)
+    earlier = [
+        {"event": "user", "text": "wetin be apr", "parse_data": {"intent": {"name": "nlu_fallback"}}},
+        {"event": "bot", "text": "From our fees page: ...", "metadata": {"assist_answered": True}},
+    ]
+    dispatcher = CollectingDispatcher()
+    await ActionFallback().run(dispatcher, a_tracker("qqq", intent="nlu_fallback", events=earlier), {})
+    assert [m.get("response") for m in dispatcher.messages] == ["utter_default"]
+
+
+async def test_a_question_the_knowledge_base_is_unsure_of_gets_the_likely_options(
+    backend: FakeBackend,
+) -> None:
+    backend.on("POST", "/v1/assist/answers", NOT_SURE)
+    dispatcher = CollectingDispatcher()
+    tracker = a_tracker("I want to pay now", intent="nlu_fallback")
+    tracker.latest_message["intent_ranking"] = [
+        {"name": "nlu_fallback", "confidence": 0.4},
+        {"name": "pay_now", "confidence": 0.3},
+    ]
+    await ActionFallback().run(dispatcher, tracker, {})
+    assert "not sure I understood" in texts(dispatcher)
+    assert buttons(dispatcher) == ["/pay_now"]
+
+
+async def test_the_fallback_still_works_when_the_backend_cannot_answer(backend: FakeBackend) -> None:
+    backend.problem("POST", "/v1/assist/answers", 500, "internal", "Something broke.")
+    dispatcher = CollectingDispatcher()
+    await ActionFallback().run(dispatcher, a_tracker("qqq", intent="nlu_fallback"), {})
+    assert [m["response"] for m in dispatcher.messages] == ["utter_default"]
+
+
+async def test_two_misses_in_a_row_hand_the_conversation_to_a_person(backend: FakeBackend) -> None:
+    backend.on(
+        "POST", f"/v1/conversations/{CONVERSATION}/handoff-requests", {"status": "waiting"}, status=201
+    )
+    earlier = {"event": "user", "text": "zzz", "parse_data": {"intent": {"name": "nlu_fallback"}}}
+    dispatcher = CollectingDispatcher()
+    events = await ActionFallback().run(
+        dispatcher, a_tracker("qqq", intent="nlu_fallback", events=[earlier]), {}
+    )
+    assert [m["response"] for m in dispatcher.messages] == ["utter_handoff_after_misses"]
+    assert (
+        backend.bodies("POST", f"/v1/conversations/{CONVERSATION}/handoff-requests")[0]["reason"]
+        == "bot_failure"
+    )
+    assert any(e["event"] == "pause" for e in events)
+
+
+async def test_hardship_without_a_plan_in_chat_goes_to_a_person_first(backend: FakeBackend) -> None:
+    with_loan(backend).problem(
+        "GET",
+        "/v1/loans/loan-1/hardship-options",
+        409,
+        "not-reschedulable",
+        "This loan cannot be rescheduled.",
+    ).on("POST", f"/v1/conversations/{CONVERSATION}/handoff-requests", {"status": "waiting"}, status=201)
+    dispatcher = CollectingDispatcher()
+    events = await ActionHardshipOptions().run(
+        dispatcher, a_tracker("I can't pay", intent="report_hardship"), {}
+    )
+    assert (
+        backend.bodies("POST", f"/v1/conversations/{CONVERSATION}/handoff-requests")[0]["reason"]
+        == "hardship"
+    )
+    assert "asked a person" in texts(dispatcher)
+    assert any(e["event"] == "pause" for e in events)

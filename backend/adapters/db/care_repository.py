@@ -26,6 +26,8 @@ from backend.lending.dates import Frequency
 from backend.lending.hardship import HardshipPolicy, InvalidPolicy
 from backend.lending.money import Money
 from backend.lending.schedules import Amortization, Installment
+from backend.services.agents.sla import InvalidPolicy as InvalidSlaPolicy
+from backend.services.agents.sla import SlaPolicy
 from backend.services.care.errors import Invalid
 from backend.services.care.ports import DisputeRecord, HandoffRecord, LoanSnapshot, PlanRecord
 
@@ -362,8 +364,25 @@ class SqlHandoffs:
         row = self._waiting_row(tenant_id, conversation_id)
         return None if row is None else _handoff(row)
 
+    def _due_times(self, record: HandoffRecord) -> tuple[datetime, datetime]:
+        """The SLA due times, fixed when the request is stored: the tenant's handoff policy (or
+        the defaults) measured in its support hours (`backend.services.agents.sla`)."""
+        definition = self._session.scalar(
+            select(CarePolicy.definition).where(
+                CarePolicy.tenant_id == record.tenant_id, CarePolicy.kind == "handoff", CarePolicy.scope == ""
+            )
+        )
+        try:
+            policy = SlaPolicy.from_data(definition)
+        except InvalidSlaPolicy:
+            policy = SlaPolicy()  # a broken policy must not stop a customer reaching a human
+        return policy.due_times(record.priority, record.created_at)
+
     def add(self, record: HandoffRecord) -> HandoffRecord:
+        first_due, resolution_due = self._due_times(record)
         row = HandoffRequest(
+            first_response_due_at=first_due,
+            resolution_due_at=resolution_due,
             id=record.id,
             tenant_id=record.tenant_id,
             conversation_id=record.conversation_id,

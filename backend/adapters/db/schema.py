@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from backend.adapters.db import (
+    agent_models,
     audit,
     care_models,
     ledger_models,
@@ -17,6 +18,7 @@ from backend.adapters.db.models import Base
 
 metadata = Base.metadata
 MODEL_MODULES = (
+    agent_models,
     audit,
     ledger_models,
     lending_models,

@@ -5,6 +5,7 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
+from backend.adapters.db.agent_models import Agent, CannedResponse
 from backend.adapters.db.lending_models import Lender, Product
 from backend.adapters.db.models import ApiKey, Tenant
 from backend.adapters.db.origination_models import RuleSetRow
@@ -14,6 +15,7 @@ from backend.lending.lender_config import DEMO_LENDERS
 from backend.lending.products import DEFAULT_PRODUCT_DATA
 from backend.lending.underwriting_config import parse_ruleset
 from backend.lending.underwriting_default import DEFAULT_RULESET_YAML
+from backend.services.agents.auth import hash_password
 from backend.settings import Settings
 
 DEMO_TENANT_SLUG = "demo"
@@ -46,6 +48,8 @@ def seed_demo_tenant(sessions: sessionmaker[Session], settings: Settings) -> Ten
         _seed_lending(session, tenant)
         if session.get(TenantWidgetSettings, tenant.id) is None:  # never overwrite an admin's edit
             session.add(default_row(tenant, sandbox=settings.sandbox_mode))
+        if settings.sandbox_mode:
+            _seed_agents(session, tenant)
         session.expunge(tenant)
         return tenant
 
@@ -71,3 +75,45 @@ def _seed_lending(session: Session, tenant: Tenant) -> None:
                 text=DEFAULT_RULESET_YAML,
             )
         )
+
+
+# Sandbox only: well-known passwords must never exist on a live tenant.
+DEMO_AGENTS = (
+    ("agent@demo.test", "Ada Agent", "agent", "demo-agent-password"),
+    ("admin@demo.test", "Tunde Admin", "admin", "demo-admin-password"),
+)
+DEMO_CANNED = (
+    (
+        "Greeting",
+        "Hello, I am from the support team. I have read your conversation so far; give me a moment.",
+    ),
+    ("Checking", "Thank you for waiting. I am checking your account now and will be back with you shortly."),
+    (
+        "Back to the assistant",
+        "I have handed you back to our assistant. Write 'agent' any time to reach us again.",
+    ),
+)
+
+
+def _seed_agents(session: Session, tenant: Tenant) -> None:
+    """The two demo agents and three canned responses, each added only when missing."""
+    for email, name, role, password in DEMO_AGENTS:
+        found = session.scalar(select(Agent.id).where(Agent.tenant_id == tenant.id, Agent.email == email))
+        if found is None:
+            session.add(
+                Agent(
+                    tenant_id=tenant.id,
+                    email=email,
+                    name=name,
+                    role=role,
+                    password_hash=hash_password(password),
+                    online=False,
+                    failed_logins=0,
+                )
+            )
+    if (
+        session.scalar(select(CannedResponse.id).where(CannedResponse.tenant_id == tenant.id).limit(1))
+        is None
+    ):
+        for title, text in DEMO_CANNED:
+            session.add(CannedResponse(tenant_id=tenant.id, title=title, text=text))

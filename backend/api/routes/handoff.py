@@ -1,7 +1,7 @@
 """/v1/conversations/{conversation_id}/handoff-requests: a customer asks for a human.
 
-Kept apart from `conversations.py` (transcripts and outbound messages): the agent console that
-serves these requests will grow its own routes here."""
+Kept apart from `conversations.py` (transcripts and outbound messages); the agent console that
+serves these requests lives in `agents.py` and `agent_console_api.py`."""
 
 from __future__ import annotations
 
@@ -12,11 +12,13 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Header
 from pydantic import BaseModel, Field
 
+from backend.adapters.db.agent_repository import SqlAgentUnitOfWork
 from backend.adapters.db.care_repository import SqlCareUnitOfWork
 from backend.api import idempotency
 from backend.api.deps import ComponentsDep, CurrentTenant
 from backend.api.errors import Problem
 from backend.api.paging import CursorQuery, LimitQuery, Page, decode_cursor, encode_cursor
+from backend.services.agents.queue import assign_waiting
 from backend.services.care.errors import CareError
 from backend.services.care.handoff import HandoffReason, RequestHandoff, handoffs_of, request_handoff
 from backend.services.care.ports import HandoffRecord
@@ -36,7 +38,10 @@ class HandoffIn(BaseModel):
 class HandoffOut(BaseModel):
     id: uuid.UUID
     conversation_id: uuid.UUID
-    reason: HandoffReason
+    reason: str = Field(
+        description="customer_request, bot_failure, dispute, hardship; or agent (an agent took the "
+        "conversation from the console without a request)."
+    )
     note: str | None
     priority: str = Field(description="high (dispute, hardship) or normal.")
     status: str = Field(description="waiting, assigned, resolved or cancelled.")
@@ -49,7 +54,7 @@ class HandoffOut(BaseModel):
         return cls(
             id=h.id,
             conversation_id=h.conversation_id,
-            reason=HandoffReason(h.reason),
+            reason=h.reason,
             note=h.note,
             priority=h.priority,
             status=h.status,
@@ -79,7 +84,11 @@ def create_handoff_request(
         return HandoffOut.of(record).model_dump(mode="json")
 
     body_key = {"conversation_id": str(conversation_id), **body.model_dump(mode="json")}
-    return idempotency.once(c.sessions, tenant, idempotency_key, body_key, run)
+    out = idempotency.once(c.sessions, tenant, idempotency_key, body_key, run)
+    # Round-robin at once among the tenant's online agents (the worker's beat catches the rest);
+    # the response keeps the state at creation, as an idempotent replay must.
+    assign_waiting(SqlAgentUnitOfWork(c.sessions), tenant.id, datetime.now(UTC))
+    return out
 
 
 @router.get("", response_model=Page[HandoffOut])

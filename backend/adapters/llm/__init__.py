@@ -1,0 +1,1 @@
+"""Chat models for the assistance features, built from settings (`chat_model.py`)."""
