@@ -34,6 +34,7 @@ CATEGORIES = {
     "other": ("other", "something else"),
 }
 DISPUTE_SLOTS = ("dispute_category", "dispute_description", "dispute_attachment")
+TO_A_PERSON = frozenset({"payment_not_reflected", "wrong_amount"})
 REFERENCE = re.compile(r"\bDSP-?[0-9A-HJKMNP-TV-Z]{6}\b", re.IGNORECASE)
 # How many misunderstood messages in a row before a person is offered.
 MISSES_BEFORE_HUMAN = 2
@@ -115,7 +116,16 @@ class ActionOpenDispute(Action):
             f"{dispute.get('sla_text') or ''}".strip()
             + " You can ask 'status of my dispute' any time."
         )
-        return [*reset, SlotSet("dispute_reference", dispute["reference"])]
+        events: list[EventType] = [*reset, SlotSet("dispute_reference", dispute["reference"])]
+        if category in TO_A_PERSON and await request_handoff(tracker, "dispute") is not None:
+            # Policy: money the customer says is missing or wrong goes to a person at once, at
+            # the front of the queue; other disputes are worked within their SLA.
+            dispatcher.utter_message(
+                text="Because this is about money on your account, I've also asked a person from our "
+                "team to look at it with you now; they'll reply right here."
+            )
+            events.append(ConversationPaused())
+        return events
 
 
 class ActionDisputeStatus(Action):

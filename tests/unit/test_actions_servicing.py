@@ -352,3 +352,28 @@ async def test_hardship_without_a_plan_in_chat_goes_to_a_person_first(backend: F
     )
     assert "asked a person" in texts(dispatcher)
     assert any(e["event"] == "pause" for e in events)
+
+
+async def test_a_payment_not_reflected_goes_to_a_person_and_a_charge_dispute_does_not(
+    backend: FakeBackend,
+) -> None:
+    from actions.care import ActionOpenDispute
+
+    backend.on(
+        "POST",
+        "/v1/disputes",
+        {"reference": "DSP-7K3Q9M", "sla_text": "We'll reply by Tuesday 1 December"},
+        status=201,
+    ).on("POST", f"/v1/conversations/{CONVERSATION}/handoff-requests", {"status": "waiting"}, status=201)
+    slots = {"dispute_category": "payment_not_reflected", "dispute_description": "I paid 20k on Monday"}
+    events = await ActionOpenDispute().run(CollectingDispatcher(), a_tracker("", slots=slots), {})
+    assert (
+        backend.bodies("POST", f"/v1/conversations/{CONVERSATION}/handoff-requests")[0]["reason"] == "dispute"
+    )
+    assert any(e["event"] == "pause" for e in events)
+    charge = {"dispute_category": "charge", "dispute_description": "A fee I don't recognise"}
+    events = await ActionOpenDispute().run(
+        CollectingDispatcher(), a_tracker("", slots=charge, message_id="m-2"), {}
+    )
+    assert len(backend.bodies("POST", f"/v1/conversations/{CONVERSATION}/handoff-requests")) == 1
+    assert not any(e["event"] == "pause" for e in events)
