@@ -6,7 +6,8 @@ stored once) with everything needed to answer it later in `Message.envelope`, an
 worker's `process_conversation` answers every stored, unanswered message of one conversation,
 oldest first; each message is handled in a transaction that holds the conversation's row lock,
 so a second worker waits, and a customer's second message is never answered before their first,
-while other conversations proceed in parallel. When Rasa is down the message stays stored
+while other conversations proceed in parallel (the lock is FOR NO KEY UPDATE: a webhook storing a
+new message for the conversation is not held up by it). When Rasa is down the message stays stored
 (`failed`) and the customer gets one "we'll be right back" message, not one per retry; the task
 retries and answers it when Rasa is back.
 """
@@ -176,7 +177,11 @@ def process_conversation(
     while True:
         with sessions() as session:
             conversation = session.scalar(
-                select(Conversation).where(Conversation.id == conversation_id).with_for_update()
+                select(Conversation)
+                .where(Conversation.id == conversation_id)
+                # NO KEY UPDATE: serialises the workers of one conversation without blocking the
+                # webhook, whose new message row only takes a KEY SHARE lock on it (its foreign key)
+                .with_for_update(key_share=True)
             )
             if conversation is None:
                 return to_send

@@ -19,6 +19,7 @@ from typing import Annotated, Any
 import structlog
 from fastapi import APIRouter, Header, Query, Request, Response
 from sqlalchemy import update
+from starlette.concurrency import run_in_threadpool
 
 from backend.adapters.db.models import Conversation, utcnow
 from backend.api.deps import ComponentsDep
@@ -188,7 +189,7 @@ async def twilio_inbound(
     except InvalidInbound as exc:
         log.warning("webhook_malformed", provider="twilio", error=str(exc))
         raise Problem(400, "invalid-message", str(exc)) from exc
-    _accept(c, inbound, tenant)
+    await run_in_threadpool(_accept, c, inbound, tenant)
     return Response(EMPTY_TWIML, media_type="text/xml")
 
 
@@ -202,7 +203,7 @@ async def twilio_status(
         update_ = twilio.parse_status(params)
     except InvalidInbound as exc:
         raise Problem(400, "invalid-status", str(exc)) from exc
-    _after_status(delivery.apply_status(c.sessions, update_))
+    _after_status(await run_in_threadpool(delivery.apply_status, c.sessions, update_))
     return Response(status_code=204)
 
 
@@ -242,7 +243,7 @@ async def whatsapp_webhook(
     messages = statuses = 0
     for item in items:
         if isinstance(item, StatusUpdate):
-            _after_status(delivery.apply_status(c.sessions, item))
+            _after_status(await run_in_threadpool(delivery.apply_status, c.sessions, item))
             statuses += 1
             continue
         inbound = replace(item, channel="whatsapp_cloud")
@@ -254,6 +255,6 @@ async def whatsapp_webhook(
                     replace(a, url=a.url or f"meta-media:{media_id}") for a in inbound.attachments
                 ),
             )
-        _accept(c, inbound, tenant)
+        await run_in_threadpool(_accept, c, inbound, tenant)
         messages += 1
     return {"messages": messages, "statuses": statuses}
