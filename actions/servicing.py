@@ -49,6 +49,21 @@ async def _loan_or_say(dispatcher: CollectingDispatcher, tracker: Tracker) -> di
     return loan
 
 
+async def _loan_and_balance(
+    dispatcher: CollectingDispatcher, tracker: Tracker
+) -> tuple[dict[str, Any], dict[str, Any]] | None:
+    """The customer's current loan and its balance today, or None once the customer was told why."""
+    loan = await _loan_or_say(dispatcher, tracker)
+    if loan is None:
+        return None
+    try:
+        balance = await BackendClient().get(f"/v1/loans/{loan['id']}/balance", request_context(tracker))
+    except BackendError:
+        dispatcher.utter_message(response="utter_backend_unavailable")
+        return None
+    return loan, balance
+
+
 class ActionShowBalance(Action):
     """'How much do I owe?': the total today, what is overdue, and the next payment."""
 
@@ -58,14 +73,10 @@ class ActionShowBalance(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
-        loan = await _loan_or_say(dispatcher, tracker)
-        if loan is None:
+        found = await _loan_and_balance(dispatcher, tracker)
+        if found is None:
             return []
-        try:
-            balance = await BackendClient().get(f"/v1/loans/{loan['id']}/balance", request_context(tracker))
-        except BackendError:
-            dispatcher.utter_message(response="utter_backend_unavailable")
-            return []
+        loan, balance = found
         locale = locale_of(tracker)
         lines = [f"You owe {_formatted(balance['total'])} in total today."]
         if int(balance["overdue"]["amount_minor"]) > 0:
@@ -94,14 +105,10 @@ class ActionNextPayment(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
-        loan = await _loan_or_say(dispatcher, tracker)
-        if loan is None:
+        found = await _loan_and_balance(dispatcher, tracker)
+        if found is None:
             return []
-        try:
-            balance = await BackendClient().get(f"/v1/loans/{loan['id']}/balance", request_context(tracker))
-        except BackendError:
-            dispatcher.utter_message(response="utter_backend_unavailable")
-            return []
+        _, balance = found
         if not balance.get("next_due_date"):
             dispatcher.utter_message(text="You have no payment coming up. 🎉")
             return []
