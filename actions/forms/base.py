@@ -4,8 +4,8 @@ Customers ask things in the middle of a form ("why do you need my BVN?", "what i
 form slot takes free text (the validators interpret it), so a side question would otherwise be
 stored as the answer. Here, before any slot is validated, a confident side-question intent is
 answered with its response and the same slot is asked again: the form resumes where it was, for
-every form, without one rule per form and question. Interruptions that end the form (stop,
-restart, a human) are excluded from the slot mappings in the domain and handled by rules.
+every form, without one rule per form and question. Interruptions that end the form (stop, a
+human, opt-out) are excluded from the slot mappings in the domain and handled by rules.
 """
 
 from __future__ import annotations
