@@ -20,8 +20,8 @@ from backend.adapters.db import audit
 from backend.adapters.db.care_models import CarePolicy, Dispute, HandoffRequest, HardshipPlan
 from backend.adapters.db.lending_models import Instalment, Loan
 from backend.adapters.db.models import Conversation, Customer
+from backend.adapters.db.servicing_repository import instalment_dues
 from backend.adapters.db.uow import SessionUnitOfWork
-from backend.lending.allocation import InstalmentDue
 from backend.lending.dates import Frequency
 from backend.lending.hardship import HardshipPolicy, InvalidPolicy
 from backend.lending.money import Money
@@ -63,19 +63,7 @@ class SqlCareLoans:
             amortization=Amortization(loan.amortization),
             term_count=loan.term_count,
             currency=c,
-            dues=tuple(
-                InstalmentDue(
-                    r.number,
-                    r.due_date,
-                    Money(r.principal_minor, c),
-                    Money(r.interest_minor, c),
-                    Money(r.fees_minor, c),
-                    Money(r.paid_principal_minor, c),
-                    Money(r.paid_interest_minor, c),
-                    Money(r.paid_fees_minor, c),
-                )
-                for r in rows
-            ),
+            dues=instalment_dues(rows, c),
             interest_accrued={r.number: Money(r.interest_accrued_minor, c) for r in rows},
             late_fee_assessed=frozenset(r.number for r in rows if r.late_fee_assessed_on is not None),
         )

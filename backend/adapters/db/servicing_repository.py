@@ -346,6 +346,23 @@ def _state(loan: Row[Any], rows: Sequence[Row[Any]]) -> LoanState:
     )
 
 
+def instalment_dues(rows: Sequence[Instalment], currency: str) -> tuple[InstalmentDue, ...]:
+    """The stored instalment rows as the lending core's dues (what is owed and what was paid)."""
+    return tuple(
+        InstalmentDue(
+            r.number,
+            r.due_date,
+            Money(r.principal_minor, currency),
+            Money(r.interest_minor, currency),
+            Money(r.fees_minor, currency),
+            Money(r.paid_principal_minor, currency),
+            Money(r.paid_interest_minor, currency),
+            Money(r.paid_fees_minor, currency),
+        )
+        for r in rows
+    )
+
+
 def to_state(loan: Loan, rows: Sequence[Instalment]) -> LoanState:
     """The domain view of a loan row and its instalment rows (none, for a list of loans)."""
     c = loan.currency
@@ -365,19 +382,7 @@ def to_state(loan: Loan, rows: Sequence[Instalment]) -> LoanState:
         status=loan.status,
         disbursed_on=loan.disbursed_on or loan.created_at.date(),
         credit_balance=Money(loan.credit_balance_minor, c),
-        dues=tuple(
-            InstalmentDue(
-                r.number,
-                r.due_date,
-                Money(r.principal_minor, c),
-                Money(r.interest_minor, c),
-                Money(r.fees_minor, c),
-                Money(r.paid_principal_minor, c),
-                Money(r.paid_interest_minor, c),
-                Money(r.paid_fees_minor, c),
-            )
-            for r in rows
-        ),
+        dues=instalment_dues(rows, c),
         interest_accrued={r.number: Money(r.interest_accrued_minor, c) for r in rows},
         late_fee_assessed={r.number: r.late_fee_assessed_on for r in rows if r.late_fee_assessed_on},
         closed_on=loan.closed_on,
