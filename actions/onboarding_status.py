@@ -14,7 +14,7 @@ from typing import Any
 import structlog
 from rasa_sdk import Tracker
 
-from actions.backend_client import BackendClient, BackendError, BackendProblem
+from actions.backend_client import BackendClient, BackendError
 from actions.context import customer_id_of, request_context
 
 log = structlog.get_logger(__name__)
@@ -65,18 +65,10 @@ async def onboarding_status(tracker: Tracker) -> OnboardingStatus:
     cached = _CACHE.get(key)
     if cached and now - cached[0] < TURN_CACHE_SECONDS:
         return cached[1]
-    client = BackendClient()
     try:
-        data = await client.get(f"/v1/customers/{customer}/onboarding", ctx)
+        data = await BackendClient().get(f"/v1/customers/{customer}/onboarding", ctx)
     except BackendError as exc:
         log.warning("onboarding_status.unavailable", error=str(exc))
-        return OnboardingStatus.unknown()
-    try:
-        profile = await client.get(f"/v1/customers/{customer}/business-profile", ctx)
-        has_revenue = bool(profile.get("monthly_revenue"))
-    except BackendProblem:
-        has_revenue = False  # 404: no business profile yet
-    except BackendError:
         return OnboardingStatus.unknown()
     status = OnboardingStatus(
         consented=bool(data.get("consented")),
@@ -86,7 +78,7 @@ async def onboarding_status(tracker: Tracker) -> OnboardingStatus:
         kyc_status=str(data.get("kyc_status") or "not_started"),
         kyb_status=str(data.get("kyb_status") or "not_started"),
         profile=dict(data.get("profile") or {}),
-        has_revenue=has_revenue,
+        has_revenue=bool(data.get("underwriting_profile")),
     )
     for stale in [k for k, (t, _) in _CACHE.items() if now - t >= TURN_CACHE_SECONDS]:
         _CACHE.pop(stale, None)

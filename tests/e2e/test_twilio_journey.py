@@ -18,6 +18,7 @@ from twilio.request_validator import RequestValidator
 
 from backend.api.routes.channel_webhooks import SANDBOX_TWILIO_AUTH_TOKEN
 from backend.launcher.stack import free_port
+from channels import sms
 
 pytestmark = pytest.mark.e2e
 
@@ -106,9 +107,7 @@ def test_an_sms_journey_with_numbered_menus_and_a_photo(phone: Phone, db, media_
     greeting = replies_to(db, phone.send("hi"))
     menu = "\n".join(greeting)
     assert "Reply 1" in menu and "Apply for credit" in menu, greeting
-    assert all(len(part) <= 160 for part in greeting) or any(
-        ord(ch) > 127 for part in greeting for ch in part
-    )
+    assert all(sms.fits(part) for part in greeting), greeting  # one SMS each: 160 GSM-7 or 70 UCS-2
     consent = "\n".join(replies_to(db, phone.send("1")))
     assert "Do you agree?" in consent, consent
     product = "\n".join(replies_to(db, phone.send("1")))

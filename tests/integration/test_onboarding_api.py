@@ -264,6 +264,15 @@ def test_a_business_gives_kyb_details_progressively_and_is_checked(client) -> No
     ).json()
     assert saved["profile"]["registration_number"] == "RC123456"
     assert saved["profile"]["tin"] == "12345678-0001"
+    assert saved["underwriting_profile"] is False  # KYB details alone are not what the rules read
+    full = {
+        "business_name": "Ada Stores",
+        "business_type": "retail",
+        "months_in_business": 30,
+        "monthly_revenue": {"amount_minor": 150_000_000, "currency": "NGN"},
+    }
+    assert client.put(url, json=full, headers=DEMO_AUTH).status_code == 200
+    assert _status(client, customer_id)["underwriting_profile"] is True
 
     early = client.post(f"/v1/customers/{customer_id}/kyb-checks", headers=_key())
     assert early.status_code == 409 and "registration_document" in early.json()["missing"]

@@ -52,10 +52,9 @@ PROFILE = {"business_name": "Mama Put", "monthly_revenue": {"amount_minor": 9000
 
 
 def with_status(backend: FakeBackend, status: dict[str, Any], profile: bool = True) -> FakeBackend:
-    backend.on("GET", f"/v1/customers/{CUSTOMER}/onboarding", status).on("GET", "/v1/products", PRODUCTS)
-    if profile:
-        backend.on("GET", f"/v1/customers/{CUSTOMER}/business-profile", PROFILE)
-    return backend
+    """`profile`: the customer's underwriting profile (with revenue) exists, as the status says."""
+    body = {**status, "underwriting_profile": profile}
+    return backend.on("GET", f"/v1/customers/{CUSTOMER}/onboarding", body).on("GET", "/v1/products", PRODUCTS)
 
 
 async def required(tracker: Any) -> list[str]:

@@ -314,31 +314,12 @@ def handoff_policy(session: Session, tenant_id: uuid.UUID) -> dict[str, Any] | N
     )
 
 
-class SqlAgentAudit:
-    def __init__(self, session: Session) -> None:
-        self._session = session
-
-    def append(
-        self,
-        tenant_id: uuid.UUID,
-        *,
-        actor: str,
-        action: str,
-        subject_type: str,
-        subject_id: str,
-        data: dict[str, Any],
-    ) -> None:
-        audit.SqlAudit(self._session).append(
-            tenant_id, actor=actor, action=action, subject_type=subject_type, subject_id=subject_id, data=data
-        )
-
-
 class SqlAgentUnitOfWork(SessionUnitOfWork):
     def _bind(self, session: Session) -> None:
         self.agents = SqlAgents(session)
         self.sessions = SqlAgentSessions(session)
         self.queue = SqlQueue(session)
-        self.audit = SqlAgentAudit(session)
+        self.audit = audit.SqlAudit(session)
 
 
 # -- the console's reads ---------------------------------------------------------------------------

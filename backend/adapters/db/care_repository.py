@@ -432,31 +432,6 @@ class SqlDirectory:
         )
 
 
-class SqlCareAudit:
-    def __init__(self, session: Session) -> None:
-        self._session = session
-
-    def append(
-        self,
-        tenant_id: uuid.UUID,
-        *,
-        actor: str,
-        action: str,
-        subject_type: str,
-        subject_id: str,
-        data: dict[str, Any],
-    ) -> None:
-        audit.append(
-            self._session,
-            tenant_id,
-            actor=actor,
-            action=action,
-            subject_type=subject_type,
-            subject_id=subject_id,
-            data=data,
-        )
-
-
 class SqlCareUnitOfWork(SessionUnitOfWork):
     def _bind(self, session: Session) -> None:
         self.loans = SqlCareLoans(session)
@@ -465,4 +440,4 @@ class SqlCareUnitOfWork(SessionUnitOfWork):
         self.disputes = SqlDisputes(session)
         self.handoffs = SqlHandoffs(session)
         self.directory = SqlDirectory(session)
-        self.audit = SqlCareAudit(session)
+        self.audit = audit.SqlAudit(session)

@@ -322,6 +322,17 @@ def _state(loan: Row[Any], rows: Sequence[Row[Any]]) -> LoanState:
         accrued[number] = Money(accrued_i, c)
         if fee_on is not None:
             assessed[number] = fee_on
+    return _loan_state(loan, tuple(dues), accrued, assessed)
+
+
+def _loan_state(
+    loan: Any,
+    dues: tuple[InstalmentDue, ...],
+    accrued: dict[int, Money],
+    assessed: dict[int, Any],
+) -> LoanState:
+    """A loan row (Core row or ORM object: the same column names) with its dues as the domain view."""
+    c = loan.currency
     return LoanState(
         id=loan.id,
         tenant_id=loan.tenant_id,
@@ -338,7 +349,7 @@ def _state(loan: Row[Any], rows: Sequence[Row[Any]]) -> LoanState:
         status=loan.status,
         disbursed_on=loan.disbursed_on or loan.created_at.date(),
         credit_balance=Money(loan.credit_balance_minor, c),
-        dues=tuple(dues),
+        dues=dues,
         interest_accrued=accrued,
         late_fee_assessed=assessed,
         closed_on=loan.closed_on,
@@ -366,27 +377,11 @@ def instalment_dues(rows: Sequence[Instalment], currency: str) -> tuple[Instalme
 def to_state(loan: Loan, rows: Sequence[Instalment]) -> LoanState:
     """The domain view of a loan row and its instalment rows (none, for a list of loans)."""
     c = loan.currency
-    return LoanState(
-        id=loan.id,
-        tenant_id=loan.tenant_id,
-        application_id=loan.application_id,
-        customer_id=loan.customer_id,
-        agreement_id=loan.agreement_id,
-        lender_code=loan.lender_code,
-        product_code=loan.product_code,
-        principal=Money(loan.principal_minor, c),
-        annual_rate=Decimal(loan.annual_rate),
-        amortization=Amortization(loan.amortization),
-        frequency=Frequency(loan.frequency),
-        term_count=loan.term_count,
-        status=loan.status,
-        disbursed_on=loan.disbursed_on or loan.created_at.date(),
-        credit_balance=Money(loan.credit_balance_minor, c),
-        dues=instalment_dues(rows, c),
-        interest_accrued={r.number: Money(r.interest_accrued_minor, c) for r in rows},
-        late_fee_assessed={r.number: r.late_fee_assessed_on for r in rows if r.late_fee_assessed_on},
-        closed_on=loan.closed_on,
-        credit_line_id=loan.credit_line_id,
+    return _loan_state(
+        loan,
+        instalment_dues(rows, c),
+        {r.number: Money(r.interest_accrued_minor, c) for r in rows},
+        {r.number: r.late_fee_assessed_on for r in rows if r.late_fee_assessed_on},
     )
 
 

@@ -155,6 +155,9 @@ class OnboardingOut(BaseModel):
     kyc_status: str
     kyb_status: str
     profile: ProfileView
+    underwriting_profile: bool = Field(
+        default=False, description="The business profile the rules read (with monthly revenue) exists."
+    )
 
     @classmethod
     def of(cls, status: OnboardingStatus, policy_version: str) -> OnboardingOut:
@@ -168,6 +171,7 @@ class OnboardingOut(BaseModel):
             next=status.next,
             kyc_status=status.kyc_status,
             kyb_status=status.kyb_status,
+            underwriting_profile=status.underwriting_profile,
             profile=ProfileView(
                 full_name=p.full_name,
                 date_of_birth=p.date_of_birth,

@@ -40,6 +40,8 @@ class OnboardingStatus:
     kyb_status: str
     profile: Profile
     document_kinds: frozenset[str] = field(default_factory=frozenset)
+    # The underwriting profile (with the monthly revenue the rule set reads) exists.
+    underwriting_profile: bool = False
 
     @property
     def next(self) -> str | None:
@@ -116,4 +118,5 @@ def onboarding_status(customer_id: uuid.UUID, uow: OnboardingUnitOfWork) -> Onbo
         kyb_status=rec.kyb_status if rec else "not_started",
         profile=profile,
         document_kinds=kinds,
+        underwriting_profile=business is not None,
     )
