@@ -7,6 +7,10 @@ audit row, one commit) for a fixed time. In the same run it initialises pgbench'
 in a second scratch database (`pgbench -i -s 1`) and runs `pgbench -c M -j 2 -T seconds`, so the
 ratio compares the two on the same server under the same load. Both databases are dropped.
 
+After the service run, pgbench also replays a repayment's statements (bench/ledger_repayment.sql)
+on the service's database with no Python at all: what the server alone can do, the ceiling of any
+client on this machine.
+
 Before the clients run, one client repays 300 times alone and the per-repayment cost is split:
 client CPU (`time.process_time`), the server backend's CPU (from /proc when the server is on this
 host), time waiting on statements, time in COMMIT, and statements sent (a `before_cursor_execute`
@@ -222,22 +226,73 @@ def run_repayments(
 
 
 def pgbench_tps(db: str, threads: int, seconds: int) -> float:
+    _pgbench(["-i", "-s", "1", "-q", db])
+    return _tps(_pgbench(["-c", str(threads), "-j", "2", "-T", str(seconds), db]))
+
+
+REPLAY_SCRIPT = Path(__file__).with_name("ledger_repayment.sql")
+
+
+def _pgbench(args: list[str]) -> str:
     binary = shutil.which("pgbench") or "/usr/lib/postgresql/15/bin/pgbench"
     url = make_url(ADMIN_URL)
     conn = ["-h", url.host or "127.0.0.1", "-p", str(url.port or 5432), "-U", url.username or "postgres"]
     env = os.environ | ({"PGPASSWORD": url.password} if url.password else {})
-    subprocess.run([binary, *conn, "-i", "-s", "1", "-q", db], check=True, capture_output=True, env=env)
-    result = subprocess.run(
-        [binary, *conn, "-c", str(threads), "-j", "2", "-T", str(seconds), db],
-        check=True,
-        capture_output=True,
-        text=True,
-        env=env,
-    )
-    match = re.search(r"tps = ([\d.]+) \(without initial connection time\)", result.stdout)
+    return subprocess.run([binary, *conn, *args], check=True, capture_output=True, text=True, env=env).stdout
+
+
+def _tps(output: str) -> float:
+    match = re.search(r"tps = ([\d.]+) \(without initial connection time\)", output)
     if match is None:
-        raise RuntimeError(f"cannot read pgbench output:\n{result.stdout}")
+        raise RuntimeError(f"cannot read pgbench output:\n{output}")
     return float(match.group(1))
+
+
+def replay_tps(url: str, loans: list[tuple[uuid.UUID, uuid.UUID]], clients: int, seconds: int) -> float:
+    """The server alone: pgbench replays a repayment's statements (bench/ledger_repayment.sql) on the
+    service's database, with no Python client. Runs after the service run, so every loan already has
+    its interest accounts."""
+    engine = create_engine(url)
+    with engine.begin() as conn:
+        conn.execute(
+            text(
+                "CREATE TABLE bench_loans (n int PRIMARY KEY, tenant_id uuid, loan_id uuid,"
+                " a_settle uuid, a_irecv uuid, a_iinc uuid)"
+            )
+        )
+        for n, (tenant_id, loan_id) in enumerate(loans, 1):
+            conn.execute(
+                text(
+                    "INSERT INTO bench_loans VALUES (:n, :t, :l,"
+                    " (SELECT id FROM ledger_accounts WHERE tenant_id = :t AND loan_id IS NULL"
+                    "  AND kind = 'disbursement_settlement'),"
+                    " (SELECT id FROM ledger_accounts WHERE loan_id = :l AND kind = 'interest_receivable'),"
+                    " (SELECT id FROM ledger_accounts WHERE tenant_id = :t AND loan_id IS NULL"
+                    "  AND kind = 'interest_income'))"
+                ),
+                {"n": n, "t": tenant_id, "l": loan_id},
+            )
+    engine.dispose()
+    database = make_url(url).database or ""
+    out = _pgbench(
+        [
+            "-n",
+            "-M",
+            "prepared",
+            "-D",
+            f"loans={len(loans)}",
+            "-f",
+            str(REPLAY_SCRIPT),
+            "-c",
+            str(clients),
+            "-j",
+            "2",
+            "-T",
+            str(seconds),
+            database,
+        ]
+    )
+    return _tps(out)
 
 
 def main() -> None:
@@ -268,6 +323,7 @@ def main() -> None:
         engine.dispose()
         cost = single_client_breakdown(url, loans)
         done, errors, elapsed, lat = run_repayments(url, loans, args.threads, args.seconds, args.processes)
+        replay = replay_tps(url, loans, args.threads, args.seconds)
 
         create_db(pg_db)
         tps = pgbench_tps(pg_db, args.threads, args.seconds)
@@ -289,6 +345,10 @@ def main() -> None:
     print(f"  latency ms: p50 {pct(0.5):.1f}  p95 {pct(0.95):.1f}  p99 {pct(0.99):.1f}")
     print(f"pgbench TPC-B (-s 1 -c {args.threads} -j 2 -T {args.seconds}): {tps:.0f} tps")
     print(f"ratio repayments/s : pgbench tps = {rate / tps:.2f} (goal >= 0.5)")
+    print(
+        f"server alone (pgbench replaying a repayment's statements, no Python): {replay:.0f}/s,"
+        f" ratio {replay / tps:.2f}: the ceiling of any client on this server"
+    )
 
 
 if __name__ == "__main__":

@@ -1,0 +1,25 @@
+-- The statements one `record_repayment` sends to PostgreSQL, replayed by pgbench without Python.
+--
+-- bench/ledger.py runs this with `pgbench -M prepared -D loans=N -f` against the same scratch
+-- database the service layer used, to measure what the server alone can do: the ceiling of any
+-- client, however fast. The statements are the ones a `before_cursor_execute` listener captures
+-- for a repayment that accrues interest and then pays it (docs/ledger.md): loan row lock,
+-- instalments, payment lookup by provider reference, accrual entry + postings, repayment entry +
+-- postings, payment row, changed instalment, audit head lock, audit link + head advance. Values the
+-- service computes in Python (ids, allocation, hashes) are computed here by the server or fixed;
+-- the first SELECT picks a random loan and its accounts from `bench_loans`, which the service
+-- does not need (one extra cheap statement, counted against the replay).
+\set n random(1, :loans)
+\set r random(1, 9000000000000000000)
+SELECT tenant_id AS t, loan_id AS l, a_settle, a_irecv, a_iinc FROM bench_loans WHERE n = :n \gset
+BEGIN;
+SELECT loans.id, loans.tenant_id, loans.application_id, loans.customer_id, loans.agreement_id, loans.lender_code, loans.product_code, loans.principal_minor, loans.currency, loans.annual_rate, loans.amortization, loans.frequency, loans.term_count, loans.status, loans.disbursed_on, loans.credit_balance_minor, loans.closed_on, loans.credit_line_id, loans.version, loans.created_at, (SELECT products.id FROM products WHERE products.tenant_id = loans.tenant_id AND products.code = loans.product_code AND products.active IS true ORDER BY products.version DESC LIMIT 1) AS product_id FROM loans WHERE loans.id = :l::uuid AND loans.tenant_id = :t::uuid FOR UPDATE OF loans;
+SELECT instalments.number, instalments.due_date, instalments.principal_minor, instalments.interest_minor, instalments.fees_minor, instalments.paid_principal_minor, instalments.paid_interest_minor, instalments.paid_fees_minor, instalments.interest_accrued_minor, instalments.late_fee_assessed_on FROM instalments WHERE instalments.loan_id = :l::uuid ORDER BY instalments.number;
+SELECT payments.id, payments.tenant_id, payments.loan_id, payments.amount_minor, payments.currency, payments.received_on, payments.provider_ref, payments.allocation, payments.ledger_transfer_id, payments.created_at FROM payments WHERE payments.tenant_id = :t::uuid AND payments.provider_ref = :r::text;
+WITH e AS (INSERT INTO ledger_entries (id, tenant_id, transfer_id, kind, effective_date, memo, created_at) VALUES (gen_random_uuid(), :t::uuid, :r::text || '-accrual', 'interest_accrual', '2026-01-16', 'interest on instalments 1', now()) ON CONFLICT (tenant_id, transfer_id) DO NOTHING RETURNING id, created_at), p AS (INSERT INTO ledger_postings (entry_id, account_id, amount_minor, currency) SELECT e.id, a.account_id, a.amount_minor, a.currency FROM e CROSS JOIN unnest(ARRAY[:a_irecv::uuid, :a_iinc::uuid]::uuid[], ARRAY[10000, -10000]::bigint[], ARRAY['NGN','NGN']::varchar[]) WITH ORDINALITY AS a(account_id, amount_minor, currency, ord) ORDER BY a.ord) SELECT id, created_at FROM e;
+WITH e AS (INSERT INTO ledger_entries (id, tenant_id, transfer_id, kind, effective_date, memo, created_at) VALUES (gen_random_uuid(), :t::uuid, :r::text, 'repayment', '2026-01-16', 'repayment', now()) ON CONFLICT (tenant_id, transfer_id) DO NOTHING RETURNING id, created_at), p AS (INSERT INTO ledger_postings (entry_id, account_id, amount_minor, currency) SELECT e.id, a.account_id, a.amount_minor, a.currency FROM e CROSS JOIN unnest(ARRAY[:a_settle::uuid, :a_irecv::uuid]::uuid[], ARRAY[10000, -10000]::bigint[], ARRAY['NGN','NGN']::varchar[]) WITH ORDINALITY AS a(account_id, amount_minor, currency, ord) ORDER BY a.ord) SELECT id, created_at FROM e;
+INSERT INTO payments (id, tenant_id, loan_id, amount_minor, currency, received_on, provider_ref, allocation, ledger_transfer_id, created_at) VALUES (gen_random_uuid(), :t::uuid, :l::uuid, 10000, 'NGN', '2026-01-16', :r::text, '{"payoff": false, "parts": [{"number": 1, "principal": 0, "interest": 10000, "fees": 0}], "credit": 0}'::json, :r::text, now());
+UPDATE instalments SET interest_minor=35000000, fees_minor=0, paid_principal_minor=0, paid_interest_minor=20000, paid_fees_minor=0, interest_accrued_minor=20000, late_fee_assessed_on=NULL WHERE instalments.loan_id = :l::uuid AND instalments.number = 1;
+SELECT audit_heads.seq AS seq, audit_heads.hash AS hash FROM audit_heads WHERE audit_heads.tenant_id = :t::uuid FOR UPDATE \gset
+WITH link AS (INSERT INTO audit_log (tenant_id, seq, actor, action, subject_type, subject_id, data, created_at, prev_hash, hash) VALUES (:t::uuid, :seq::bigint + 1, 'api', 'loan.repayment_recorded', 'loan', :l::text, '{"provider_ref": "ref", "amount": 10000, "currency": "NGN", "allocation": {"interest": 10000}}'::json, now(), :hash::text, encode(sha256((:hash::text || :r::text)::bytea), 'hex'))) UPDATE audit_heads SET seq = :seq::bigint + 1, hash = encode(sha256((:hash::text || :r::text)::bytea), 'hex') WHERE tenant_id = :t::uuid;
+COMMIT;
