@@ -6,6 +6,7 @@ a connection: it only describes where things are.
 
 from __future__ import annotations
 
+import os
 from functools import lru_cache
 from pathlib import Path
 
@@ -51,6 +52,27 @@ class Settings(BaseSettings):
         description="The backend's public URL (webhook signatures are computed against it).",
     )
     port: int = Field(default=8000, description="Port the backend listens on.")
+    backend_workers: int | None = Field(
+        default=None,
+        ge=1,
+        le=64,
+        description=(
+            "uvicorn worker processes of the backend (the launcher's `--workers`). Unset: one on "
+            "the embedded SQLite default, otherwise one per CPU core up to 4, so a burst of "
+            "provider webhooks is acknowledged on every core instead of queueing behind one GIL."
+        ),
+    )
+    background_niceness: int = Field(
+        default=5,
+        ge=0,
+        le=19,
+        description=(
+            "How much lower the launcher runs Rasa, the action server and the Celery worker than "
+            "the backend (Unix nice). When they share cores, a provider's webhook is acknowledged "
+            "before the bot's next turn is worked on: a slow acknowledgement makes Twilio and Meta "
+            "redeliver, a bot reply a few milliseconds later does not. 0 turns it off."
+        ),
+    )
     demo_tenant_api_key: str | None = Field(
         default=None, description="API key of the seeded demo tenant; generated when unset."
     )
@@ -155,6 +177,16 @@ class Settings(BaseSettings):
     def embedded(self) -> bool:
         """True when no Redis is configured: Celery runs tasks in-process."""
         return not self.redis_url
+
+    @property
+    def backend_processes(self) -> int:
+        """`backend_workers`, or its default: one on the embedded SQLite default (one writer),
+        one per core up to 4 otherwise."""
+        if self.backend_workers is not None:
+            return self.backend_workers
+        if self.embedded or self.database_url.startswith("sqlite"):
+            return 1
+        return max(1, min(4, os.cpu_count() or 1))
 
 
 @lru_cache

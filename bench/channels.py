@@ -5,15 +5,17 @@ A benchmark, not a test: it prints figures. It starts a private stack on Postgre
 
 1. webhook acknowledgement latency: p50/p95/p99 of POST /channels/twilio/inbound while the
    worker and Rasa are busy with the load below (goal: p99 under 50 ms);
-2. 50 concurrent SMS conversations of 10 turns each (each customer types the next message once
-   the reply has arrived), every message delivered twice (a provider retry) and 1 in 5 delivered
-   a third time concurrently: turns/s, end-to-end turn latency
-   (webhook to the reply's outbox row), and the count of lost replies (an inbound message with
+2. 50 concurrent SMS conversations of 10 turns each (customers arrive over the first 10 s, and
+   each types the next message once the reply has arrived), every message delivered twice (a
+   provider retry) and 1 in 5 delivered a third time concurrently: turns/s, end-to-end turn
+   latency (webhook to the reply's outbox row), and the count of lost replies (an inbound message with
    no reply) and duplicated replies (an inbound message answered twice) (goal: zero and zero);
-3. end-to-end turn latency per channel: the same short conversation on web (synchronous),
+3. the acknowledgement's worst case on its own: 50 new customers' first messages in the same
+   instant;
+4. end-to-end turn latency per channel: the same short conversation on web (synchronous),
    Twilio SMS and Meta WhatsApp (webhook to outbox).
 
-    .venv/bin/python bench/channels.py [--conversations 50] [--turns 10]
+    .venv/bin/python bench/channels.py [--conversations 50] [--turns 10] [--ramp 10]
 """
 
 from __future__ import annotations
@@ -96,11 +98,16 @@ def answered(db, sid: str) -> tuple[int, float | None]:
     return row.answered_once, row.latency
 
 
-def conversation(twilio: Twilio, engine, turns: int, rng: random.Random, sids: list[str]) -> None:
+def conversation(
+    twilio: Twilio, engine, turns: int, rng: random.Random, sids: list[str], ramp: float
+) -> None:
     """One customer: each message delivered twice (the provider's retry), one in five a third time
     concurrently; like a person, the next message is typed once the reply has arrived (or after
-    30 s), so the webhook is measured while the worker and Rasa are busy with everyone's turns."""
+    30 s), so the webhook is measured while the worker and Rasa are busy with everyone's turns.
+    Customers arrive over the first `ramp` seconds, as people do, not in the same millisecond
+    (`burst` measures that worst case on its own)."""
     phone = f"+23481{rng.randrange(10**8):08d}"
+    time.sleep(rng.uniform(0, ramp))
     for body in TURNS[:turns]:
         sid = f"SM{uuid.uuid4().hex}"
         sids.append(sid)
@@ -119,6 +126,27 @@ def conversation(twilio: Twilio, engine, turns: int, rng: random.Random, sids: l
                     break
             time.sleep(0.5)  # a light poll: the bench must not be what loads the database
         time.sleep(rng.uniform(0.2, 1.0))  # reading the reply
+
+
+def burst(twilio: Twilio, size: int) -> list[float]:
+    """The worst case for the acknowledgement: `size` new customers whose first messages arrive in
+    the same instant (a broadcast's replies, say). Returns each webhook's acknowledgement time."""
+    acks_before = len(twilio.acks)
+    start = threading.Barrier(size)
+
+    def first_message(i: int) -> None:
+        start.wait()
+        twilio.post(f"+23484{i:08d}", "hi", f"SM{uuid.uuid4().hex}")
+
+    threads = [threading.Thread(target=first_message, args=(i,)) for i in range(size)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    with twilio.lock:
+        acks = twilio.acks[acks_before:]
+        del twilio.acks[acks_before:]
+    return acks
 
 
 def wait_answered(engine, sids: list[str], timeout: float) -> dict[str, tuple[int, float | None]]:
@@ -177,6 +205,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--conversations", type=int, default=50)
     parser.add_argument("--turns", type=int, default=10)
+    parser.add_argument("--ramp", type=float, default=10.0, help="seconds over which customers arrive")
     args = parser.parse_args()
     name = f"bench_channels_{uuid.uuid4().hex[:8]}"
     admin = create_engine(make_url(ADMIN_URL).set(database="postgres"), isolation_level="AUTOCOMMIT")
@@ -203,7 +232,9 @@ def main() -> int:
                     started = time.perf_counter()
                     with ThreadPoolExecutor(max_workers=args.conversations) as pool:
                         for i in range(args.conversations):
-                            pool.submit(conversation, twilio, engine, args.turns, random.Random(i), sids)
+                            pool.submit(
+                                conversation, twilio, engine, args.turns, random.Random(i), sids, args.ramp
+                            )
                     sent_for = time.perf_counter() - started
                     results = wait_answered(engine, sids, timeout=600)
                     wall = time.perf_counter() - started
@@ -211,8 +242,8 @@ def main() -> int:
                     duplicated = duplicated_replies(engine, sids)
                     latencies = [r[1] for r in results.values() if r[1] is not None]
                     print(f"\n{args.conversations} SMS conversations x {args.turns} turns through the Twilio "
-                          f"webhook, each message delivered 2-3 times ({len(twilio.acks)} webhook calls in "
-                          f"{sent_for:.1f}s)")  # fmt: skip
+                          f"webhook, arriving over {args.ramp:.0f}s, each message delivered 2-3 times "
+                          f"({len(twilio.acks)} webhook calls in {sent_for:.1f}s)")  # fmt: skip
                     print(f"  webhook ack ms: p50 {pct(twilio.acks, 50):.1f}  p95 {pct(twilio.acks, 95):.1f}"
                           f"  p99 {pct(twilio.acks, 99):.1f}  (goal p99 < 50)")  # fmt: skip
                     print(f"  turns answered: {len(sids) - lost}/{len(sids)} in {wall:.1f}s = "
@@ -220,6 +251,9 @@ def main() -> int:
                     p50, p95 = pct(latencies, 50) / 1000, pct(latencies, 95) / 1000
                     print(f"  turn latency (webhook to reply in the outbox) s: p50 {p50:.2f}  p95 {p95:.2f}")
                     print(f"  lost replies: {lost}   duplicated replies: {duplicated}   (goal: 0 and 0)")
+                    spike = burst(twilio, args.conversations)
+                    print(f"  worst case, {len(spike)} new customers' first messages in the same instant: "
+                          f"webhook ack ms p50 {pct(spike, 50):.0f}  p99 {pct(spike, 99):.0f}")  # fmt: skip
                     web = []
                     for body in ("hi", "how does it work", "what is APR"):
                         t0 = time.perf_counter()

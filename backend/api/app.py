@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -52,6 +53,21 @@ from backend.settings import Settings, get_settings
 STATIC = Path(__file__).resolve().parents[1] / "web" / "static"
 
 
+def warm_up(components: Components) -> None:
+    """Pay the first request's costs before taking traffic: the worker's task module (the webhooks
+    enqueue into it), a database connection and, with a broker, the producer's connection. Without
+    this the first webhooks after a start wait most of a second, long enough for a provider to
+    redeliver them."""
+    from backend.worker.app import celery_app
+    from backend.worker.tasks import process_inbound  # noqa: F401 - imported for its cost
+
+    with contextlib.suppress(Exception), components.engine.connect() as conn:  # /readyz reports it
+        conn.exec_driver_sql("SELECT 1")
+    if not celery_app.conf.task_always_eager:
+        with contextlib.suppress(Exception), celery_app.producer_or_acquire():
+            pass
+
+
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or get_settings()
     configure_logging(settings.log_level, settings.log_format, process="backend")
@@ -59,6 +75,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         components = Components.build(settings)
+        warm_up(components)
         app.state.components = components
         app.state.gateway = ConversationGateway(
             components.sessions, components.rasa, settings.rasa_timeout_seconds
@@ -76,7 +93,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.add_middleware(RequestIdMiddleware)
     install_error_handlers(app)
+    # Provider webhooks first: routes are matched in order, and these are the ones a provider
+    # times out on (Twilio and Meta redeliver a slow acknowledgement).
     for router in (
+        channel_webhooks.router,
         health.router,
         eligibility.router,
         calculators.router,
@@ -95,7 +115,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         credit_lines_router,
         ledger_router,
         agreement_documents.router,
-        channel_webhooks.router,
         bank_accounts.router,
         bank_accounts.banks_router,
         payments.preview_router,

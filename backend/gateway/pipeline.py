@@ -66,36 +66,35 @@ def envelope_of(inbound: InboundMessage) -> dict[str, Any]:
 def accept(
     sessions: sessionmaker[Session], inbound: InboundMessage, request_id: str | None, tenant_slug: str
 ) -> Accepted:
-    """Store the message once per provider id; never calls Rasa (the webhook must answer fast)."""
+    """Store the message once per provider id; never calls Rasa (the webhook must answer fast).
+
+    A known customer's message is one transaction of two statements: find the conversation (with
+    its tenant and customer) and insert the message unless its provider id is stored already."""
     with sessions() as session:
-        tenant = store.tenant_by_slug(session, inbound.tenant or tenant_slug)
-        conversation = store.get_or_create_conversation(session, tenant, inbound.channel, inbound.sender)
-        session.commit()
-        if inbound.provider_message_id:
-            earlier = store.find_inbound(session, conversation.id, inbound.provider_message_id)
-            if earlier is not None:
-                log.info("duplicate_inbound", message_id=earlier.id, channel=inbound.channel)
-                return Accepted(conversation, earlier.id, True)
-        message = Message(
-            conversation_id=conversation.id,
-            direction=INBOUND,
-            author="customer",
-            text=inbound.display_text if inbound.is_payload and inbound.display_text else inbound.text,
-            payload=inbound.text if inbound.is_payload else None,
-            provider_message_id=inbound.provider_message_id,
-            status=RECEIVED,
-            request_id=request_id,
-            envelope=envelope_of(inbound),
+        conversation = store.find_or_create_conversation(
+            session, inbound.tenant or tenant_slug, inbound.channel, inbound.sender
         )
-        session.add(message)
-        try:
-            session.commit()
-        except IntegrityError:  # the same provider id, committed concurrently
-            session.rollback()
-            earlier = store.find_inbound(session, conversation.id, inbound.provider_message_id or "")
-            assert earlier is not None
-            return Accepted(conversation, earlier.id, True)
-        return Accepted(conversation, message.id, False)
+        message_id = store.insert_inbound_once(
+            session,
+            conversation.id,
+            {
+                "author": "customer",
+                "text": inbound.display_text if inbound.is_payload and inbound.display_text else inbound.text,
+                "payload": inbound.text if inbound.is_payload else None,
+                "provider_message_id": inbound.provider_message_id,
+                "status": RECEIVED,
+                "request_id": request_id,
+                "envelope": envelope_of(inbound),
+                "created_at": utcnow(),
+            },
+        )
+        session.commit()
+        if message_id is not None:
+            return Accepted(conversation, message_id, False)
+        earlier = store.find_inbound(session, conversation.id, inbound.provider_message_id or "")
+        assert earlier is not None  # ON CONFLICT skipped the row: the provider id is stored
+        log.info("duplicate_inbound", message_id=earlier.id, channel=inbound.channel)
+        return Accepted(conversation, earlier.id, True)
 
 
 def record_answered(

@@ -6,7 +6,8 @@ import uuid
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -96,6 +97,62 @@ def _customer_for(session: Session, tenant: Tenant, channel: str, identity: str)
     return session.scalar(
         select(Customer).where(Customer.tenant_id == tenant.id, Customer.phone_e164 == identity)
     )
+
+
+# The webhook's hot path: a known customer's conversation, found by the tenant's slug and the
+# channel identity in one statement (the tenant, the conversation and the customer's locale).
+_KNOWN_CONVERSATION = (
+    select(
+        Conversation.id,
+        Conversation.customer_id,
+        Conversation.tenant_id,
+        Customer.locale,
+        Customer.currency,
+    )
+    .join(Tenant, Tenant.id == Conversation.tenant_id)
+    .join(Customer, Customer.id == Conversation.customer_id)
+    .where(
+        Tenant.slug == bindparam("slug"),
+        Conversation.channel == bindparam("channel"),
+        Conversation.channel_identity == bindparam("identity"),
+    )
+)
+
+
+def find_or_create_conversation(session: Session, slug: str, channel: str, identity: str) -> ConversationRef:
+    """The conversation of this channel identity: one statement when it exists (every message but
+    a customer's first), `get_or_create_conversation` otherwise."""
+    params = {"slug": slug, "channel": channel, "identity": identity}
+    # On the session's connection: a Core statement, without the ORM's per-statement machinery.
+    row = session.connection().execute(_KNOWN_CONVERSATION, params).first()
+    if row is None:
+        return get_or_create_conversation(session, tenant_by_slug(session, slug), channel, identity)
+    return ConversationRef(
+        id=row.id,
+        tenant_slug=slug,
+        locale=row.locale,
+        currency=row.currency,
+        customer_id=row.customer_id,
+        tenant_id=row.tenant_id,
+    )
+
+
+_MESSAGES = Message.__table__
+_INSERT_DIALECTS = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}
+
+
+def insert_inbound_once(session: Session, conversation_id: uuid.UUID, values: dict[str, Any]) -> int | None:
+    """Store an inbound message unless its provider id is already stored for this conversation.
+    The unique key decides (INSERT ... ON CONFLICT DO NOTHING, on PostgreSQL and SQLite alike), so
+    concurrent deliveries of one message store it once, and a redelivery costs no error, no
+    rollback and no extra round trip. Returns the new row's id, or None for a duplicate."""
+    statement = (
+        _INSERT_DIALECTS[session.get_bind().dialect.name](_MESSAGES)
+        .on_conflict_do_nothing(index_elements=["conversation_id", "provider_message_id"])
+        .returning(_MESSAGES.c.id)
+    )
+    row = {"conversation_id": conversation_id, "direction": INBOUND, **values}
+    return session.connection().execute(statement, row).scalar()
 
 
 def find_inbound(session: Session, conversation_id: uuid.UUID, provider_message_id: str) -> Message | None:

@@ -83,6 +83,16 @@ def _die_with_parent() -> None:
         ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
 
 
+def _child_setup(niceness: int) -> Callable[[], None]:
+    def setup() -> None:
+        _die_with_parent()
+        if niceness:
+            with contextlib.suppress(OSError):
+                os.nice(niceness)
+
+    return setup
+
+
 @dataclass
 class Process:
     name: str
@@ -90,6 +100,7 @@ class Process:
     env: dict[str, str]
     log_file: Path
     ready: Callable[[httpx.Client], bool]
+    niceness: int = 0
     popen: subprocess.Popen[bytes] | None = None
     started_at: float = 0.0
     ready_after: float | None = None
@@ -107,7 +118,7 @@ class Process:
             stdout=self._log,
             stderr=subprocess.STDOUT,
             start_new_session=True,
-            preexec_fn=_die_with_parent,
+            preexec_fn=_child_setup(self.niceness),
         )
 
     @property
@@ -341,6 +352,7 @@ class Stack:
             argv = [
                 str(APP_PYTHON), "-m", "uvicorn", "backend.api.app:create_app", "--factory",
                 "--host", LOOPBACK, "--port", str(self.port),
+                "--workers", str(self.settings.backend_processes),
             ]  # fmt: skip
             ready = self._http_ready(f"{self.backend_url}/healthz")
         elif name == "worker":
@@ -365,7 +377,9 @@ class Stack:
             ready = self._rasa_ready
         else:
             raise ValueError(f"unknown process {name!r}; expected one of {PROCESS_ORDER}")
-        return Process(name=name, argv=argv, env=env, log_file=log_file, ready=ready)
+        # The backend answers providers' webhooks; the bot's processes yield the CPU to it.
+        niceness = 0 if name == "backend" else self.settings.background_niceness
+        return Process(name=name, argv=argv, env=env, log_file=log_file, ready=ready, niceness=niceness)
 
     @staticmethod
     def _http_ready(url: str) -> Callable[[httpx.Client], bool]:

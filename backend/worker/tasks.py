@@ -42,7 +42,9 @@ def channel_routes() -> Any:
     return channels.routes(components().settings)
 
 
-@celery_app.task(name="inbound.process", bind=True, max_retries=None)
+# Nobody reads its return value: with a result backend configured, storing it would also cost the
+# webhook a result-channel subscription per message it enqueues (ignore_result skips both).
+@celery_app.task(name="inbound.process", bind=True, max_retries=None, ignore_result=True)
 def process_inbound(self: Any, conversation_id: str, request_id: str | None = None) -> int:
     """Answer a conversation's stored messages in order, then send the replies in order.
 

@@ -123,6 +123,8 @@ class Message(Base):
     __table_args__ = (
         UniqueConstraint("conversation_id", "provider_message_id"),
         Index("ix_messages_conversation_id_id", "conversation_id", "id"),
+        # Delivery reports name only the provider's id (migration 0019).
+        Index("ix_messages_provider_message_id", "provider_message_id"),
     )
 
     # An integer key gives the transcript its order (timestamps can tie within a turn).
