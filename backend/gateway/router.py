@@ -47,8 +47,9 @@ class ConversationGateway:
         self, inbound: InboundMessage, request_id: str | None
     ) -> tuple[ConversationRef, list[BotReply]]:
         with self._sessions() as session:
-            tenant = store.tenant_by_slug(session, inbound.tenant or DEFAULT_TENANT)
-            conversation = store.get_or_create_conversation(session, tenant, inbound.channel, inbound.sender)
+            conversation = store.find_or_create_conversation(
+                session, inbound.tenant or DEFAULT_TENANT, inbound.channel, inbound.sender
+            )
             session.commit()
             message_id, earlier = self._record_inbound(session, conversation, inbound, request_id)
         if earlier is not None:

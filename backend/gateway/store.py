@@ -6,7 +6,7 @@ import uuid
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import bindparam, select, update
+from sqlalchemy import Connection, Row, bindparam, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
@@ -42,63 +42,6 @@ def tenant_by_slug(session: Session, slug: str) -> Tenant:
     return tenant
 
 
-def get_or_create_conversation(
-    session: Session, tenant: Tenant, channel: str, identity: str
-) -> ConversationRef:
-    """One conversation per channel identity; a concurrent first message loses the race and reads."""
-    query = (
-        select(Conversation.id, Conversation.customer_id, Customer.locale, Customer.currency)
-        .join(Customer, Customer.id == Conversation.customer_id)
-        .where(
-            Conversation.tenant_id == tenant.id,
-            Conversation.channel == channel,
-            Conversation.channel_identity == identity,
-        )
-    )
-    row = session.execute(query).first()
-    if row is None:
-        try:
-            with session.begin_nested():
-                customer = _customer_for(session, tenant, channel, identity)
-                if customer is None:
-                    customer = Customer(
-                        tenant_id=tenant.id,
-                        locale=tenant.default_locale,
-                        currency=tenant.default_currency,
-                        phone_e164=identity if channel in PHONE_CHANNELS else None,
-                    )
-                    session.add(customer)
-                    session.flush()
-                session.add(
-                    Conversation(
-                        tenant_id=tenant.id,
-                        customer_id=customer.id,
-                        channel=channel,
-                        channel_identity=identity,
-                    )
-                )
-        except IntegrityError:
-            pass
-        row = session.execute(query).one()
-    return ConversationRef(
-        id=row.id,
-        tenant_slug=tenant.slug,
-        locale=row.locale,
-        currency=row.currency,
-        customer_id=row.customer_id,
-        tenant_id=tenant.id,
-    )
-
-
-def _customer_for(session: Session, tenant: Tenant, channel: str, identity: str) -> Customer | None:
-    """The customer who already owns this phone number (from another channel or the API)."""
-    if channel not in PHONE_CHANNELS:
-        return None
-    return session.scalar(
-        select(Customer).where(Customer.tenant_id == tenant.id, Customer.phone_e164 == identity)
-    )
-
-
 # The webhook's hot path: a known customer's conversation, found by the tenant's slug and the
 # channel identity in one statement (the tenant, the conversation and the customer's locale).
 _KNOWN_CONVERSATION = (
@@ -119,14 +62,35 @@ _KNOWN_CONVERSATION = (
 )
 
 
+_TENANT_DEFAULTS = select(Tenant.id, Tenant.default_locale, Tenant.default_currency).where(
+    Tenant.slug == bindparam("slug")
+)
+_CUSTOMERS, _CONVERSATIONS = Customer.__table__, Conversation.__table__
+
+
 def find_or_create_conversation(session: Session, slug: str, channel: str, identity: str) -> ConversationRef:
-    """The conversation of this channel identity: one statement when it exists (every message but
-    a customer's first), `get_or_create_conversation` otherwise."""
+    """The conversation of this channel identity, created with its customer on the first message.
+
+    Every message but a customer's first costs one statement. The first one creates the customer
+    (or finds the one who owns this phone number on another channel: one customer across
+    WhatsApp and SMS) and the conversation in a savepoint; a concurrent first message of the same
+    identity loses the race on the unique key, rolls back only its savepoint and reads the
+    winner's rows."""
+    # On the session's connection: Core statements, without the ORM's per-statement machinery.
+    conn = session.connection()
     params = {"slug": slug, "channel": channel, "identity": identity}
-    # On the session's connection: a Core statement, without the ORM's per-statement machinery.
-    row = session.connection().execute(_KNOWN_CONVERSATION, params).first()
+    row = conn.execute(_KNOWN_CONVERSATION, params).first()
     if row is None:
-        return get_or_create_conversation(session, tenant_by_slug(session, slug), channel, identity)
+        tenant = conn.execute(_TENANT_DEFAULTS, {"slug": slug}).first()
+        if tenant is None:
+            raise UnknownTenant(slug)
+        try:
+            with session.begin_nested():
+                # the savepoint is emitted when the nested transaction first asks for the connection
+                _create_conversation(session.connection(), tenant, channel, identity)
+        except IntegrityError:
+            pass
+        row = conn.execute(_KNOWN_CONVERSATION, params).one()
     return ConversationRef(
         id=row.id,
         tenant_slug=slug,
@@ -134,6 +98,36 @@ def find_or_create_conversation(session: Session, slug: str, channel: str, ident
         currency=row.currency,
         customer_id=row.customer_id,
         tenant_id=row.tenant_id,
+    )
+
+
+def _create_conversation(conn: Connection, tenant: Row[Any], channel: str, identity: str) -> None:
+    phone = identity if channel in PHONE_CHANNELS else None
+    customer_id = None
+    if phone is not None:
+        customer_id = conn.execute(
+            select(_CUSTOMERS.c.id).where(
+                _CUSTOMERS.c.tenant_id == tenant.id, _CUSTOMERS.c.phone_e164 == phone
+            )
+        ).scalar()
+    if customer_id is None:
+        customer_id = conn.execute(
+            insert(_CUSTOMERS).returning(_CUSTOMERS.c.id),
+            {
+                "tenant_id": tenant.id,
+                "locale": tenant.default_locale,
+                "currency": tenant.default_currency,
+                "phone_e164": phone,
+            },
+        ).scalar_one()
+    conn.execute(
+        insert(_CONVERSATIONS),
+        {
+            "tenant_id": tenant.id,
+            "customer_id": customer_id,
+            "channel": channel,
+            "channel_identity": identity,
+        },
     )
 
 

@@ -123,8 +123,8 @@ def _answer_directly(c: Components, inbound: InboundMessage, tenant: str, reply:
 
     request_id = current_request_id()
     with c.sessions() as session:
-        conversation = store.get_or_create_conversation(
-            session, store.tenant_by_slug(session, inbound.tenant or tenant), inbound.channel, inbound.sender
+        conversation = store.find_or_create_conversation(
+            session, inbound.tenant or tenant, inbound.channel, inbound.sender
         )
         session.commit()
     _, reply_id = pipeline.record_answered(c.sessions, conversation.id, inbound, request_id, reply)
@@ -137,8 +137,8 @@ def _keyword(c: Components, inbound: InboundMessage, word: str, tenant: str, req
     from backend.worker.tasks import deliver_outbound
 
     with c.sessions() as session:
-        conversation = store.get_or_create_conversation(
-            session, store.tenant_by_slug(session, inbound.tenant or tenant), inbound.channel, inbound.sender
+        conversation = store.find_or_create_conversation(
+            session, inbound.tenant or tenant, inbound.channel, inbound.sender
         )
         session.commit()
         if word == "stop":
