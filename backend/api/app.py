@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import contextlib
+import gc
+import sys
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -48,6 +50,8 @@ from backend.api.routes.widget import router as widget_router
 from backend.components import Components
 from backend.gateway.router import ConversationGateway
 from backend.observability import configure_logging
+from backend.services.assist.answers import answer
+from backend.services.assist.knowledge import KNOWLEDGE_ROOT
 from backend.settings import Settings, get_settings
 
 STATIC = Path(__file__).resolve().parents[1] / "web" / "static"
@@ -55,9 +59,9 @@ STATIC = Path(__file__).resolve().parents[1] / "web" / "static"
 
 def warm_up(components: Components) -> None:
     """Pay the first request's costs before taking traffic: the worker's task module (the webhooks
-    enqueue into it), a database connection and, with a broker, the producer's connection. Without
-    this the first webhooks after a start wait most of a second, long enough for a provider to
-    redeliver them."""
+    enqueue into it), a database connection, with a broker the producer's connection, and the
+    knowledge bases' search indexes. Without this the first webhooks after a start wait most of a
+    second, long enough for a provider to redeliver them."""
     from backend.worker.app import celery_app
     from backend.worker.tasks import process_inbound  # noqa: F401 - imported for its cost
 
@@ -66,6 +70,22 @@ def warm_up(components: Components) -> None:
     if not celery_app.conf.task_always_eager:
         with contextlib.suppress(Exception), celery_app.producer_or_acquire():
             pass
+    # The knowledge bases' indexes (built on first use, about 40 ms each, and far longer under
+    # load): a request that builds one holds the GIL that the webhooks' threads need.
+    folders = KNOWLEDGE_ROOT.iterdir() if KNOWLEDGE_ROOT.is_dir() else iter(())
+    tenants = sorted(p.name for p in folders if p.is_dir())
+    for tenant in tenants:
+        with contextlib.suppress(Exception):
+            answer("How do I repay?", tenant)
+    # What start-up built (routes, mappers, compiled statements) lives as long as the process:
+    # moved out of the collector's sight, a full collection no longer walks it in the middle of
+    # a request.
+    gc.collect()
+    gc.freeze()
+    # A request thread coming back from the database waits for the GIL while another request's
+    # thread computes; Python's default lets that one run on for 5 ms, once per statement. The
+    # webhooks' acknowledgement is a handful of short statements, so hand over sooner.
+    sys.setswitchinterval(0.001)
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:

@@ -22,7 +22,6 @@ from typing import Any
 
 import structlog
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from backend.adapters.db.models import Conversation, Customer, Message, Tenant, utcnow
@@ -98,48 +97,30 @@ def accept(
 
 
 def record_answered(
-    sessions: sessionmaker[Session],
-    conversation_id: uuid.UUID,
+    session: Session,
+    conversation: ConversationRef,
     inbound: InboundMessage,
     request_id: str | None,
     reply: str,
-) -> tuple[int, int | None]:
-    """A message the gateway answers itself (STOP, START, HELP): stored, answered, reply queued.
-    Returns the inbound id and the reply's id (None for a duplicate)."""
-    with sessions() as session:
-        if inbound.provider_message_id and (
-            earlier := store.find_inbound(session, conversation_id, inbound.provider_message_id)
-        ):
-            return earlier.id, None
-        message = Message(
-            conversation_id=conversation_id,
-            direction=INBOUND,
-            author="customer",
-            text=inbound.text,
-            provider_message_id=inbound.provider_message_id,
-            status=ANSWERED,
-            request_id=request_id,
-        )
-        session.add(message)
-        session.flush()
-        answer = Message(
-            conversation_id=conversation_id,
-            direction=OUTBOUND,
-            author="system",
-            text=reply,
-            in_reply_to_id=message.id,
-            status=QUEUED,
-            request_id=request_id,
-        )
-        session.add(answer)
-        try:
-            session.commit()
-        except IntegrityError:
-            session.rollback()
-            earlier = store.find_inbound(session, conversation_id, inbound.provider_message_id or "")
-            assert earlier is not None
-            return earlier.id, None
-        return message.id, answer.id
+) -> int | None:
+    """A message the gateway answers itself (STOP, START, HELP, a reaction): stored as answered with
+    its reply queued, in the caller's transaction. Returns the reply's id, or None when this
+    provider id was stored before (a redelivery is answered once)."""
+    inbound_id = store.insert_inbound_once(
+        session,
+        conversation.id,
+        {
+            "author": "customer",
+            "text": inbound.text,
+            "provider_message_id": inbound.provider_message_id,
+            "status": ANSWERED,
+            "request_id": request_id,
+            "created_at": utcnow(),
+        },
+    )
+    if inbound_id is None:
+        return None
+    return store.insert_reply(session, conversation.id, inbound_id, reply, request_id, status=QUEUED)
 
 
 def _inbound_of(message: Message, conversation: Conversation) -> InboundMessage:

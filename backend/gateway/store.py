@@ -149,6 +149,30 @@ def insert_inbound_once(session: Session, conversation_id: uuid.UUID, values: di
     return session.connection().execute(statement, row).scalar()
 
 
+def insert_reply(
+    session: Session,
+    conversation_id: uuid.UUID,
+    in_reply_to_id: int,
+    text: str,
+    request_id: str | None,
+    *,
+    status: str,
+    author: str = "system",
+) -> int:
+    """A reply of the gateway's own (not the bot's) to a stored inbound message; returns its id."""
+    row = {
+        "conversation_id": conversation_id,
+        "direction": OUTBOUND,
+        "author": author,
+        "text": text,
+        "in_reply_to_id": in_reply_to_id,
+        "status": status,
+        "request_id": request_id,
+        "created_at": utcnow(),
+    }
+    return session.connection().execute(insert(_MESSAGES).returning(_MESSAGES.c.id), row).scalar_one()
+
+
 def find_inbound(session: Session, conversation_id: uuid.UUID, provider_message_id: str) -> Message | None:
     return session.scalar(
         select(Message).where(

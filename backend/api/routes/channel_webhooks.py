@@ -13,6 +13,7 @@ documented sandbox secrets (`docs/channels.md`), so the whole path is exercised 
 from __future__ import annotations
 
 import json
+import uuid
 from dataclasses import replace
 from typing import Annotated, Any
 
@@ -118,21 +119,26 @@ def _opted_out(c: Components, inbound: InboundMessage, tenant: str) -> bool:
 
 def _answer_directly(c: Components, inbound: InboundMessage, tenant: str, reply: str) -> None:
     """A message the bot cannot read (a reaction, a contact card): the channel's polite note."""
-    from backend.gateway import store
-    from backend.worker.tasks import deliver_outbound
-
-    request_id = current_request_id()
-    with c.sessions() as session:
-        conversation = store.find_or_create_conversation(
-            session, inbound.tenant or tenant, inbound.channel, inbound.sender
-        )
-        session.commit()
-    _, reply_id = pipeline.record_answered(c.sessions, conversation.id, inbound, request_id, reply)
-    if reply_id is not None:
-        deliver_outbound.delay(reply_id, request_id)
+    _answer_here(c, inbound, tenant, reply, current_request_id())
 
 
 def _keyword(c: Components, inbound: InboundMessage, word: str, tenant: str, request_id: str | None) -> None:
+    reply = {"stop": STOPPED, "start": STARTED, "help": HELP}[word]
+    conversation_id = _answer_here(c, inbound, tenant, reply, request_id, opt_out=word)
+    log.info("channel_keyword", keyword=word, channel=inbound.channel, conversation_id=str(conversation_id))
+
+
+def _answer_here(
+    c: Components,
+    inbound: InboundMessage,
+    tenant: str,
+    reply: str,
+    request_id: str | None,
+    opt_out: str | None = None,
+) -> uuid.UUID:
+    """Store the message answered and its reply queued, with STOP's or START's change of the
+    conversation's opt-out, in one transaction; then hand the reply to the worker. A redelivered
+    message changes nothing and is not answered again."""
     from backend.gateway import store
     from backend.worker.tasks import deliver_outbound
 
@@ -140,23 +146,18 @@ def _keyword(c: Components, inbound: InboundMessage, word: str, tenant: str, req
         conversation = store.find_or_create_conversation(
             session, inbound.tenant or tenant, inbound.channel, inbound.sender
         )
+        reply_id = pipeline.record_answered(session, conversation, inbound, request_id, reply)
+        if reply_id is not None and opt_out in ("stop", "start"):
+            change = update(Conversation).where(Conversation.id == conversation.id)
+            if opt_out == "stop":
+                change = change.where(Conversation.opted_out_at.is_(None)).values(opted_out_at=utcnow())
+            else:
+                change = change.values(opted_out_at=None)
+            session.execute(change)
         session.commit()
-        if word == "stop":
-            session.execute(
-                update(Conversation)
-                .where(Conversation.id == conversation.id, Conversation.opted_out_at.is_(None))
-                .values(opted_out_at=utcnow())
-            )
-        elif word == "start":
-            session.execute(
-                update(Conversation).where(Conversation.id == conversation.id).values(opted_out_at=None)
-            )
-        session.commit()
-    reply = {"stop": STOPPED, "start": STARTED, "help": HELP}[word]
-    _, reply_id = pipeline.record_answered(c.sessions, conversation.id, inbound, request_id, reply)
-    log.info("channel_keyword", keyword=word, channel=inbound.channel, conversation_id=str(conversation.id))
     if reply_id is not None:
         deliver_outbound.delay(reply_id, request_id)
+    return conversation.id
 
 
 # --- Twilio --------------------------------------------------------------------------------------
