@@ -229,13 +229,25 @@ def test_a_file_is_sent_from_the_paperclip(page: Page, shop):
     expect(page.locator(".cw .msg--note", has_text="Something went wrong")).to_have_count(0)
 
 
-def test_an_arabic_tenant_reads_right_to_left(page: Page, shop, stack):
+def test_an_arabic_tenant_reads_right_to_left_in_arabic(page: Page, shop, stack):
     put_settings(stack.backend_url, locale="ar_EG")
     try:
-        open_widget(page, shop.origin + "/")
+        page.goto(shop.origin + "/")
+        launcher = page.get_by_role("button", name=f"افتح المحادثة مع {NAME}")
+        expect(launcher).to_be_visible(timeout=TIMEOUT)
+        launcher.click()
+        expect(page.get_by_role("dialog", name=f"محادثة مع {NAME}")).to_be_visible()
         wrap = page.locator(".cw")
         expect(wrap).to_have_attribute("dir", "rtl")
         expect(wrap).to_have_attribute("lang", "ar-EG")
+        # the widget's own words are Arabic too, for the eye and for a screen reader
+        expect(page.get_by_label("رسالتك")).to_have_attribute("placeholder", "اكتب رسالة…")
+        expect(page.get_by_role("button", name="إرسال")).to_be_visible()
+        expect(page.get_by_role("button", name=f"أغلق المحادثة مع {NAME}")).to_be_visible()
+        # an English reply keeps its own direction inside the right-to-left widget
+        expect(page.locator(".cw .msg__text").first).to_have_attribute("dir", "auto")
+        direction = page.locator(".cw .msg__text").first.evaluate("e => getComputedStyle(e).direction")
+        assert direction == "ltr"
         box = page.locator(".cw-launcher").bounding_box()
         assert box is not None and box["x"] < 1100 / 2  # the launcher moved to the left corner
         shot(page, "rtl")

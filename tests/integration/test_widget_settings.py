@@ -185,6 +185,26 @@ def test_the_rtl_locale_reaches_the_widget(client, shop_allowed):
     assert put.json()["dir"] == "rtl"
     body = client.get("/channels/web/widget-config?tenant=demo", headers={"Origin": SHOP}).json()
     assert (body["dir"], body["lang"]) == ("rtl", "ar-EG")
+    assert body["strings"]["send"] == "إرسال"
+
+
+@pytest.mark.parametrize(
+    ("locale", "send", "placeholder"),
+    [
+        ("en_NG", "Send", "Type a message…"),
+        ("fr_SN", "Envoyer", "Écrivez un message…"),
+        ("pt_BR", "Enviar", "Escreva uma mensagem…"),
+        ("ha_NG", "Send", "Type a message…"),  # no Hausa catalog yet: English, never blank
+    ],
+)
+def test_the_widget_gets_its_own_words_in_the_tenant_language(
+    client, shop_allowed, locale, send, placeholder
+):
+    client.put("/v1/widget-settings", json={**SETTINGS, "locale": locale}, headers=DEMO_AUTH)
+    config = client.get("/channels/web/widget-config?tenant=demo", headers={"Origin": SHOP}).json()
+    strings = config["strings"]
+    assert (strings["send"], strings["placeholder"]) == (send, placeholder)
+    assert strings["open"].replace("{name}", "Ada") != strings["open"]  # the name has its slot
 
 
 def test_a_failing_theme_contrast_is_corrected_in_the_config(client, shop_allowed):

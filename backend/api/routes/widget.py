@@ -38,6 +38,7 @@ from backend.adapters.db.widget_models import (
 )
 from backend.api.deps import ComponentsDep, CurrentTenant
 from backend.api.errors import Problem
+from backend.api.widget_strings import widget_strings
 
 router = APIRouter(prefix="/v1/widget-settings", tags=["widget"])
 
@@ -207,8 +208,8 @@ def _values(row: TenantWidgetSettings) -> WidgetSettingsValues:
 
 
 def public_config(tenant_slug: str, values: WidgetSettingsValues) -> dict[str, Any]:
-    """What `GET /channels/web/widget-config` tells the widget: theme, greeting, lang and dir; the
-    allowed origins stay private."""
+    """What `GET /channels/web/widget-config` tells the widget: theme, greeting, lang and dir, and
+    its own words in the tenant's language; the allowed origins stay private."""
     return {
         "tenant": tenant_slug,
         "display_name": values.display_name,
@@ -217,6 +218,7 @@ def public_config(tenant_slug: str, values: WidgetSettingsValues) -> dict[str, A
         "locale": values.locale,
         "lang": bcp47(values.locale),
         "dir": text_direction(values.locale),
+        "strings": widget_strings(values.locale),
         "theme": {
             "primary_color": values.primary_color.lower(),
             "text_color": readable_text_colour(values.primary_color, values.text_color),

@@ -95,6 +95,11 @@
 
   function mount(cfg) {
     const name = cfg.display_name || "Chat";
+    // The widget's own words in the tenant's language, from the server's catalog
+    // (backend/api/widget_strings.py).
+    const words = cfg.strings || {};
+    const t = (key, vars) =>
+      (words[key] || key).replace(/\{(\w+)\}/g, (_, k) => (vars && k in vars ? String(vars[k]) : ""));
     const locale = cfg.locale || "en";
     const dir = cfg.dir || (RTL.includes(locale.split("_")[0]) ? "rtl" : "ltr");
     const lang = cfg.lang || locale.replace("_", "-");
@@ -128,7 +133,7 @@
       "aria-haspopup": "dialog",
       "aria-expanded": "false",
       "aria-controls": "cw-panel",
-      "aria-label": "Open chat with " + name,
+      "aria-label": t("open", { name }),
     });
     launcher.appendChild(icon("chat"));
     const badge = el("span", { class: "cw-badge", hidden: "" });
@@ -138,13 +143,13 @@
       id: "cw-panel",
       class: "cw-panel",
       role: "dialog",
-      "aria-label": "Chat with " + name,
+      "aria-label": t("dialog", { name }),
       hidden: "",
     });
     const header = el("div", { class: "cw-header" });
     if (cfg.avatar_url) header.appendChild(el("img", { class: "cw-avatar", src: cfg.avatar_url, alt: "" }));
     header.appendChild(el("h2", { class: "cw-title", id: "cw-title" }, name));
-    const closeBtn = el("button", { type: "button", class: "cw-close", "aria-label": "Close chat" });
+    const closeBtn = el("button", { type: "button", class: "cw-close", "aria-label": t("close") });
     closeBtn.appendChild(icon("close"));
     header.appendChild(closeBtn);
 
@@ -152,21 +157,21 @@
       class: "cw-log",
       role: "log",
       "aria-live": "polite",
-      "aria-label": "Conversation with " + name,
+      "aria-label": t("log", { name }),
       tabindex: "0",
     });
     const typing = el("p", { class: "cw-typing", role: "status", hidden: "" });
     typing.appendChild(el("span", { class: "cw-dots", "aria-hidden": "true" }, "• • •"));
-    typing.appendChild(el("span", { class: "cw-vh" }, name + " is typing"));
+    typing.appendChild(el("span", { class: "cw-vh" }, t("typing", { name })));
 
     const form = el("form", { class: "cw-composer", autocomplete: "off" });
-    form.appendChild(el("label", { for: "cw-text", class: "cw-vh" }, "Your message"));
+    form.appendChild(el("label", { for: "cw-text", class: "cw-vh" }, t("message_label")));
     const input = el("input", {
       id: "cw-text",
       name: "text",
       type: "text",
       maxlength: "4096",
-      placeholder: "Type a message…",
+      placeholder: t("placeholder"),
       autocomplete: "off",
     });
     const fileInput = el("input", {
@@ -180,11 +185,11 @@
     const attach = el("button", {
       type: "button",
       class: "cw-attach",
-      "aria-label": "Attach a photo or document (up to 10 MB)",
-      title: "Attach a photo or document",
+      "aria-label": t("attach"),
+      title: t("attach_title"),
     });
     attach.appendChild(icon("clip"));
-    const sendBtn = el("button", { type: "submit", class: "cw-send" }, "Send");
+    const sendBtn = el("button", { type: "submit", class: "cw-send" }, t("send"));
     form.append(input, fileInput, attach, sendBtn);
 
     panel.append(header, log, typing, form);
@@ -199,13 +204,15 @@
 
     function add(kind, text, buttons, live) {
       const li = el("li", { class: "msg msg--" + kind });
-      const who = kind === "me" ? "You: " : kind === "bot" ? name + ": " : "";
+      const who = kind === "me" ? t("you") + ": " : kind === "bot" ? name + ": " : "";
       if (who) li.appendChild(el("span", { class: "cw-vh" }, who));
-      if (text) li.appendChild(el("span", { class: "msg__text" }, text));
+      // dir=auto: an English reply inside a right-to-left widget (or Arabic in a left-to-right
+      // one) keeps its own direction, so its punctuation stays at its end
+      if (text) li.appendChild(el("span", { class: "msg__text", dir: "auto" }, text));
       if (buttons && buttons.length) {
-        const group = el("div", { class: "cw-buttons", role: "group", "aria-label": "Suggested replies" });
+        const group = el("div", { class: "cw-buttons", role: "group", "aria-label": t("suggested") });
         for (const b of buttons) {
-          const btn = el("button", { type: "button", class: "cw-choice" }, b.title);
+          const btn = el("button", { type: "button", class: "cw-choice", dir: "auto" }, b.title);
           btn.addEventListener("click", () => send({ payload: b.payload, title: b.title }, b.title));
           group.appendChild(btn);
         }
@@ -217,7 +224,7 @@
         unread += 1;
         badge.textContent = String(unread);
         badge.hidden = false;
-        launcher.setAttribute("aria-label", "Open chat with " + name + " (" + unread + " new)");
+        launcher.setAttribute("aria-label", t("open_unread", { name, count: unread }));
       }
       return li;
     }
@@ -268,10 +275,10 @@
             continue;
           }
           const problem = await res.json().catch(() => ({}));
-          add("note", problem.detail || "Something went wrong. Please try again.");
+          add("note", problem.detail || t("error"));
           return;
         }
-        add("note", "We could not reach the assistant. Please try again in a minute.");
+        add("note", t("unreachable"));
       } finally {
         busy(-1);
       }
@@ -313,14 +320,14 @@
       launcher.setAttribute("aria-expanded", "true");
       unread = 0;
       badge.hidden = true;
-      launcher.setAttribute("aria-label", "Close chat with " + name);
+      launcher.setAttribute("aria-label", t("close_chat_with", { name }));
       input.focus();
       log.scrollTop = log.scrollHeight;
     }
     function close() {
       panel.hidden = true;
       launcher.setAttribute("aria-expanded", "false");
-      launcher.setAttribute("aria-label", "Open chat with " + name);
+      launcher.setAttribute("aria-label", t("open", { name }));
       launcher.focus();
     }
     launcher.addEventListener("click", () => (panel.hidden ? open() : close()));
@@ -346,11 +353,11 @@
       fileInput.value = "";
       if (!file) return;
       if (file.size > MAX_FILE) {
-        add("note", "That file is bigger than 10 MB. Please send a smaller photo or PDF.");
+        add("note", t("too_big"));
         return;
       }
       if (file.type && !FILE_TYPES.includes(file.type)) {
-        add("note", "Please send a photo (JPEG, PNG, WebP), a PDF or a CSV file.");
+        add("note", t("wrong_type"));
         return;
       }
       const reader = new FileReader();
