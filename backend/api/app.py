@@ -47,6 +47,7 @@ from backend.api.routes.hardship import router as hardship_router
 from backend.api.routes.ledger import router as ledger_router
 from backend.api.routes.loans import router as loans_router
 from backend.api.routes.widget import router as widget_router
+from backend.api.web_push import OutboundWatch
 from backend.components import Components
 from backend.gateway.router import ConversationGateway
 from backend.observability import configure_logging
@@ -97,6 +98,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         components = Components.build(settings)
         warm_up(components)
         app.state.components = components
+        # every web chat event stream of this process is fed by one poll of the database
+        app.state.web_push = OutboundWatch(components.sessions, web_channel.POLL_SECONDS)
         app.state.gateway = ConversationGateway(
             components.sessions, components.rasa, settings.rasa_timeout_seconds
         )

@@ -152,3 +152,28 @@ def test_an_allowed_origin_gets_cors_headers_on_the_stream(client, session_id):
     )
     assert status == 200
     assert headers["access-control-allow-origin"] == "http://localhost:8123"
+
+
+def test_many_open_streams_share_one_poll_of_the_database(client, db):
+    sessions = [f"web-{uuid.uuid4().hex}" for _ in range(5)]
+    for sid in sessions:
+        client.post("/channels/web/messages", json={"session_id": sid, "text": "hi"})
+    watch = client.app.state.web_push
+    polls_before = watch.polls
+    got: dict[str, list[str]] = {}
+
+    def listen(sid: str) -> None:
+        got[sid] = read_stream(client, f"/channels/web/sessions/{sid}/events?tenant=demo")[2]
+
+    listeners = [threading.Thread(target=listen, args=(sid,)) for sid in sessions]
+    for listener in listeners:
+        listener.start()
+    time.sleep(0.7)
+    pushed = {sid: add_outbound(db, sid, f"code for {sid[-6:]}") for sid in sessions}
+    for listener in listeners:
+        listener.join(timeout=10)
+    for sid in sessions:  # each stream got its own message and nobody else's
+        assert events(got[sid]) == [(pushed[sid], f"code for {sid[-6:]}")]
+    # about STREAM_SECONDS / POLL_SECONDS polls for the five streams together, not five times that
+    polls = watch.polls - polls_before
+    assert 0 < polls <= web_channel.STREAM_SECONDS / web_channel.POLL_SECONDS + 3

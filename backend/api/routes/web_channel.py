@@ -27,6 +27,7 @@ from backend.adapters.db.models import Conversation, Message, Tenant
 from backend.api.deps import ComponentsDep
 from backend.api.errors import Problem
 from backend.api.routes.widget import load_settings, normalise_origin, origin_allowed, public_config
+from backend.api.web_push import OutboundWatch, Subscription
 from backend.gateway import store
 from backend.gateway.router import DEFAULT_TENANT, AssistantUnavailable, ConversationGateway
 from backend.gateway.store import UnknownTenant
@@ -40,15 +41,15 @@ router = APIRouter(prefix="/channels/web", tags=["channels"])
 HISTORY_FIELDS = ("id", "direction", "author", "text", "buttons", "in_reply_to")
 TenantQuery = Annotated[str, Query(max_length=64)]
 
-# The event stream: a poll of the database every POLL_SECONDS (one short session per poll, never
-# held across a sleep), an SSE comment every HEARTBEAT_SECONDS so proxies keep the connection, and
-# a close after STREAM_SECONDS: EventSource reconnects by itself with Last-Event-ID (HTML Living
+# The event stream: fed by the process's one poll of the database every POLL_SECONDS for all of
+# its streams (backend/api/web_push.py; one short session per poll, never held across a sleep),
+# an SSE comment every HEARTBEAT_SECONDS so proxies keep the connection, and a close after
+# STREAM_SECONDS: EventSource reconnects by itself with Last-Event-ID (HTML Living
 # Standard, "Server-sent events", 9.2.4), so a long-lived page never pins one worker forever.
 POLL_SECONDS = 1.0
 HEARTBEAT_SECONDS = 15.0
 STREAM_SECONDS = 300.0
 RETRY_MS = 2000
-BATCH = 100
 PREFLIGHT_HEADERS = {
     "Access-Control-Allow-Methods": "GET, POST, OPTIONS",
     "Access-Control-Allow-Headers": "Content-Type, Last-Event-ID",
@@ -203,47 +204,19 @@ def session_history(
 # -- live push -----------------------------------------------------------------------------------
 
 
-def unsolicited_after(
+def stream_start(
     sessions: sessionmaker[Session], tenant: str, session_id: str, cursor: int | None
-) -> tuple[int, list[dict[str, Any]]]:
-    """Outbound messages of the session's conversation that answer nothing (in_reply_to null) with
-    an id above `cursor`, oldest first, and the cursor to continue from. A None cursor means "from
-    now": it becomes the conversation's newest message id (0 before the first message).
-
-    Example: unsolicited_after(c.sessions, "demo", "web-abc", 41) == (43, [{"id": 43, ...}])
-    """
+) -> tuple[Any, int | None]:
+    """The session's conversation id (None until its first message) and the cursor to stream from:
+    a None cursor means "from now", the conversation's newest message id (0 before any)."""
     with sessions() as session:
         conversation_id = _conversation_id(session, tenant, session_id)
-        if conversation_id is None:
-            return (0 if cursor is None else cursor), []
-        if cursor is None:
-            newest = session.scalar(
-                select(func.max(Message.id)).where(Message.conversation_id == conversation_id)
-            )
-            return int(newest or 0), []
-        rows = session.scalars(
-            select(Message)
-            .where(
-                Message.conversation_id == conversation_id,
-                Message.id > cursor,
-                Message.direction == store.OUTBOUND,
-                Message.in_reply_to_id.is_(None),
-            )
-            .order_by(Message.id)
-            .limit(BATCH)
-        ).all()
-        out = [
-            {
-                "id": row.id,
-                "direction": row.direction,
-                "author": row.author,
-                "text": row.text,
-                "buttons": row.buttons or [],
-                "in_reply_to": None,
-            }
-            for row in rows
-        ]
-    return (out[-1]["id"] if out else cursor), out
+        if conversation_id is None or cursor is not None:
+            return conversation_id, cursor
+        newest = session.scalar(
+            select(func.max(Message.id)).where(Message.conversation_id == conversation_id)
+        )
+        return conversation_id, int(newest or 0)
 
 
 def sse_event(message: dict[str, Any]) -> str:
@@ -252,23 +225,41 @@ def sse_event(message: dict[str, Any]) -> str:
 
 
 async def _event_stream(
-    request: Request, sessions: sessionmaker[Session], tenant: str, session_id: str, cursor: int | None
+    request: Request,
+    sessions: sessionmaker[Session],
+    watch: OutboundWatch,
+    tenant: str,
+    session_id: str,
+    cursor: int | None,
 ) -> AsyncIterator[str]:
     yield f"retry: {RETRY_MS}\n\n"
     started = time.monotonic()
     next_beat = started + HEARTBEAT_SECONDS
-    while time.monotonic() - started < STREAM_SECONDS:
-        if await request.is_disconnected():
-            return
-        cursor, messages = await anyio.to_thread.run_sync(
-            unsolicited_after, sessions, tenant, session_id, cursor
-        )
-        for message in messages:
-            yield sse_event(message)
-        if time.monotonic() >= next_beat:
-            yield ": heartbeat\n\n"
-            next_beat = time.monotonic() + HEARTBEAT_SECONDS
-        await anyio.sleep(POLL_SECONDS)
+    subscription: Subscription | None = None
+    try:
+        while time.monotonic() - started < STREAM_SECONDS:
+            if await request.is_disconnected():
+                return
+            if subscription is None:  # until the session's first message makes its conversation
+                conversation_id, cursor = await anyio.to_thread.run_sync(
+                    stream_start, sessions, tenant, session_id, cursor
+                )
+                if conversation_id is not None:
+                    subscription = watch.subscribe(conversation_id, cursor or 0)
+            if subscription is None:
+                await anyio.sleep(POLL_SECONDS)
+            else:
+                # the process's one poller fills the queue (backend/api/web_push.py)
+                with anyio.move_on_after(POLL_SECONDS):
+                    yield sse_event(await subscription.queue.get())
+                while not subscription.queue.empty():
+                    yield sse_event(subscription.queue.get_nowait())
+            if time.monotonic() >= next_beat:
+                yield ": heartbeat\n\n"
+                next_beat = time.monotonic() + HEARTBEAT_SECONDS
+    finally:
+        if subscription is not None:
+            watch.unsubscribe(subscription)
 
 
 @router.options("/sessions/{session_id}/events", include_in_schema=False)
@@ -297,7 +288,7 @@ async def session_events(
     if last_event_id and last_event_id.strip().isdigit():
         cursor = int(last_event_id.strip())
     return StreamingResponse(
-        _event_stream(request, c.sessions, tenant, session_id, cursor),
+        _event_stream(request, c.sessions, request.app.state.web_push, tenant, session_id, cursor),
         media_type="text/event-stream",
         headers={**headers, "Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
     )

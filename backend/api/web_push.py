@@ -1,0 +1,133 @@
+"""One database poll per backend process for every open web chat event stream.
+
+A widget open on a customer's screen holds an SSE stream (`/channels/web/sessions/{id}/events`)
+that pushes the messages nobody asked for: an agent's reply, a signing code, a receipt, a payout
+notice. Polling the database once a second per stream costs a thousand queries a second for a
+thousand open widgets; here each process asks once per poll for all of its streams (one
+statement per 500 of them), and hands each stream what is newer than the last message it sent.
+The database stays the only source of truth: a message is pushed only once it is committed, in id
+order, and a reconnecting browser resumes from its Last-Event-ID whatever process it reaches.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from dataclasses import dataclass, field
+from typing import Any
+
+import anyio
+import structlog
+from sqlalchemy import and_, or_, select
+from sqlalchemy.orm import Session, sessionmaker
+
+from backend.adapters.db.models import Message
+from backend.gateway.store import OUTBOUND
+
+log = structlog.get_logger(__name__)
+
+CHUNK = 500  # streams per statement
+BATCH = 100  # messages per stream per poll
+
+
+def as_event(row: Any) -> dict[str, Any]:
+    return {
+        "id": row.id,
+        "direction": row.direction,
+        "author": row.author,
+        "text": row.text,
+        "buttons": row.buttons or [],
+        "in_reply_to": None,
+    }
+
+
+def unsolicited_since(session: Session, cursors: dict[uuid.UUID, int]) -> list[Any]:
+    """Outbound messages that answer nothing (`in_reply_to` null), newer than each conversation's
+    cursor, oldest first."""
+    rows: list[Any] = []
+    items = list(cursors.items())
+    for start in range(0, len(items), CHUNK):
+        chunk = items[start : start + CHUNK]
+        rows.extend(
+            session.execute(
+                select(
+                    Message.id,
+                    Message.conversation_id,
+                    Message.direction,
+                    Message.author,
+                    Message.text,
+                    Message.buttons,
+                )
+                .where(
+                    or_(
+                        *(and_(Message.conversation_id == cid, Message.id > cursor) for cid, cursor in chunk)
+                    ),
+                    Message.direction == OUTBOUND,
+                    Message.in_reply_to_id.is_(None),
+                )
+                .order_by(Message.id)
+                .limit(BATCH * len(chunk))
+            ).all()
+        )
+    return rows
+
+
+@dataclass(eq=False)
+class Subscription:
+    """One open stream: what it has been sent up to, and what is waiting for it."""
+
+    conversation_id: uuid.UUID
+    cursor: int
+    queue: asyncio.Queue[dict[str, Any]] = field(default_factory=asyncio.Queue)
+
+
+class OutboundWatch:
+    """The streams of this process and the one poller that feeds them (started with the first
+    stream, stopped with the last)."""
+
+    def __init__(self, sessions: sessionmaker[Session], poll_seconds: float = 1.0) -> None:
+        self._sessions = sessions
+        self.poll_seconds = poll_seconds
+        self._streams: dict[uuid.UUID, set[Subscription]] = {}
+        self._poller: asyncio.Task[None] | None = None
+        self.polls = 0  # statements' worth of work, for tests and the bench
+
+    def subscribe(self, conversation_id: uuid.UUID, cursor: int) -> Subscription:
+        subscription = Subscription(conversation_id, cursor)
+        self._streams.setdefault(conversation_id, set()).add(subscription)
+        if self._poller is None or self._poller.done():
+            self._poller = asyncio.get_running_loop().create_task(self._run())
+        return subscription
+
+    def unsubscribe(self, subscription: Subscription) -> None:
+        streams = self._streams.get(subscription.conversation_id)
+        if streams is not None:
+            streams.discard(subscription)
+            if not streams:
+                del self._streams[subscription.conversation_id]
+
+    async def _run(self) -> None:
+        while self._streams:
+            await anyio.sleep(self.poll_seconds)
+            if not self._streams:
+                break
+            try:
+                await self.poll_once()
+            except Exception:  # a database blip: the next poll tries again, nothing is lost
+                log.exception("web_push_poll_failed")
+
+    async def poll_once(self) -> None:
+        cursors = {cid: min(s.cursor for s in subs) for cid, subs in self._streams.items() if subs}
+        if not cursors:
+            return
+        rows = await anyio.to_thread.run_sync(self._fetch, cursors)
+        self.polls += 1
+        for row in rows:
+            for subscription in list(self._streams.get(row.conversation_id, ())):
+                if row.id > subscription.cursor:
+                    subscription.queue.put_nowait(as_event(row))
+                    subscription.cursor = row.id
+
+    def _fetch(self, cursors: dict[uuid.UUID, int]) -> list[Any]:
+        with self._sessions() as session:
+            return unsolicited_since(session, cursors)
