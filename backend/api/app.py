@@ -47,7 +47,7 @@ from backend.api.routes.hardship import router as hardship_router
 from backend.api.routes.ledger import router as ledger_router
 from backend.api.routes.loans import router as loans_router
 from backend.api.routes.widget import router as widget_router
-from backend.api.web_push import OutboundWatch
+from backend.api.web_push import OutboundWatch, listen_url
 from backend.components import Components
 from backend.gateway.router import ConversationGateway
 from backend.observability import configure_logging
@@ -99,7 +99,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         warm_up(components)
         app.state.components = components
         # every web chat event stream of this process is fed by one poll of the database
-        app.state.web_push = OutboundWatch(components.sessions, web_channel.POLL_SECONDS)
+        app.state.web_push = OutboundWatch(
+            components.sessions, web_channel.POLL_SECONDS, listen_url(settings.database_url)
+        )
         app.state.gateway = ConversationGateway(
             components.sessions, components.rasa, settings.rasa_timeout_seconds
         )

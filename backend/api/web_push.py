@@ -7,6 +7,11 @@ thousand open widgets; here each process asks once per poll for all of its strea
 statement per 500 of them), and hands each stream what is newer than the last message it sent.
 The database stays the only source of truth: a message is pushed only once it is committed, in id
 order, and a reconnecting browser resumes from its Last-Event-ID whatever process it reaches.
+
+On PostgreSQL the process also LISTENs on `conversation_push`: a trigger (migration 0020) sends a
+notification when such a message is committed, and the poll runs at once for a conversation that
+has a stream here, so an agent's reply reaches the widget in milliseconds rather than within the
+second. The listener is an accelerator only: when it cannot connect, the poll still delivers.
 """
 
 from __future__ import annotations
@@ -17,8 +22,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import anyio
+import psycopg
 import structlog
 from sqlalchemy import and_, or_, select
+from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
 from backend.adapters.db.models import Message
@@ -28,6 +35,15 @@ log = structlog.get_logger(__name__)
 
 CHUNK = 500  # streams per statement
 BATCH = 100  # messages per stream per poll
+CHANNEL = "conversation_push"  # migration 0020's NOTIFY
+
+
+def listen_url(database_url: str) -> str | None:
+    """The libpq URL to LISTEN on for a PostgreSQL database; None for SQLite (no NOTIFY)."""
+    url = make_url(database_url)
+    if not url.drivername.startswith("postgresql"):
+        return None
+    return url.set(drivername="postgresql").render_as_string(hide_password=False)
 
 
 def as_event(row: Any) -> dict[str, Any]:
@@ -85,18 +101,27 @@ class OutboundWatch:
     """The streams of this process and the one poller that feeds them (started with the first
     stream, stopped with the last)."""
 
-    def __init__(self, sessions: sessionmaker[Session], poll_seconds: float = 1.0) -> None:
+    def __init__(
+        self, sessions: sessionmaker[Session], poll_seconds: float = 1.0, notify_url: str | None = None
+    ) -> None:
         self._sessions = sessions
         self.poll_seconds = poll_seconds
+        self._notify_url = notify_url
         self._streams: dict[uuid.UUID, set[Subscription]] = {}
         self._poller: asyncio.Task[None] | None = None
-        self.polls = 0  # statements' worth of work, for tests and the bench
+        self._listener: asyncio.Task[None] | None = None
+        self._wake = asyncio.Event()
+        self.polls = 0  # polls made, for tests and the bench
 
     def subscribe(self, conversation_id: uuid.UUID, cursor: int) -> Subscription:
         subscription = Subscription(conversation_id, cursor)
         self._streams.setdefault(conversation_id, set()).add(subscription)
+        self._wake.set()  # a new stream gets what it missed at once, not at the next poll
         if self._poller is None or self._poller.done():
-            self._poller = asyncio.get_running_loop().create_task(self._run())
+            loop = asyncio.get_running_loop()
+            self._poller = loop.create_task(self._run())
+            if self._notify_url is not None:
+                self._listener = loop.create_task(self._listen(self._notify_url))
         return subscription
 
     def unsubscribe(self, subscription: Subscription) -> None:
@@ -107,14 +132,40 @@ class OutboundWatch:
                 del self._streams[subscription.conversation_id]
 
     async def _run(self) -> None:
+        try:
+            while self._streams:
+                with anyio.move_on_after(self.poll_seconds):
+                    await self._wake.wait()
+                self._wake.clear()
+                if not self._streams:
+                    break
+                try:
+                    await self.poll_once()
+                except Exception:  # a database blip: the next poll tries again, nothing is lost
+                    log.exception("web_push_poll_failed")
+        finally:
+            if self._listener is not None:
+                self._listener.cancel()
+                self._listener = None
+
+    async def _listen(self, url: str) -> None:
+        """Wake the poller when a conversation with a stream here gets a message (PostgreSQL)."""
         while self._streams:
-            await anyio.sleep(self.poll_seconds)
-            if not self._streams:
-                break
             try:
-                await self.poll_once()
-            except Exception:  # a database blip: the next poll tries again, nothing is lost
-                log.exception("web_push_poll_failed")
+                async with await psycopg.AsyncConnection.connect(url, autocommit=True) as conn:
+                    await conn.execute(f"LISTEN {CHANNEL}")
+                    async for note in conn.notifies():
+                        try:
+                            conversation_id = uuid.UUID(note.payload)
+                        except ValueError:
+                            continue
+                        if conversation_id in self._streams:
+                            self._wake.set()
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:  # the poll still delivers; try to listen again later
+                log.warning("web_push_listen_failed", error=str(exc))
+                await anyio.sleep(self.poll_seconds * 5)
 
     async def poll_once(self) -> None:
         cursors = {cid: min(s.cursor for s in subs) for cid, subs in self._streams.items() if subs}

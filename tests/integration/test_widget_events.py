@@ -177,3 +177,27 @@ def test_many_open_streams_share_one_poll_of_the_database(client, db):
     # about STREAM_SECONDS / POLL_SECONDS polls for the five streams together, not five times that
     polls = watch.polls - polls_before
     assert 0 < polls <= web_channel.STREAM_SECONDS / web_channel.POLL_SECONDS + 3
+
+
+def test_a_committed_message_reaches_the_stream_at_once_not_at_the_next_poll(client, db, session_id):
+    # Polls now come 30 s apart, longer than the whole stream (2 s): only PostgreSQL's NOTIFY on
+    # commit (migration 0020) can bring the message in time.
+    client.app.state.web_push.poll_seconds = 30.0
+    got: dict[str, list[str]] = {}
+
+    def listen() -> None:
+        got["lines"] = read_stream(client, f"/channels/web/sessions/{session_id}/events?tenant=demo")[2]
+
+    listener = threading.Thread(target=listen)
+    listener.start()
+    time.sleep(0.7)
+    pushed = add_outbound(db, session_id, "Ada here from the lending team: your payout is approved")
+    listener.join(timeout=10)
+    assert events(got["lines"]) == [(pushed, "Ada here from the lending team: your payout is approved")]
+
+
+def test_sqlite_has_no_listener_and_postgresql_one_without_the_driver_name():
+    from backend.api.web_push import listen_url
+
+    assert listen_url("sqlite:///var/app.db") is None
+    assert listen_url("postgresql+psycopg://u:p@db:5432/credit") == "postgresql://u:p@db:5432/credit"
