@@ -112,7 +112,9 @@ def test_without_a_cursor_the_stream_starts_from_now(client, db, session_id):
     assert events(lines) == []
 
 
-def test_a_message_stored_while_streaming_is_pushed(client, db, session_id):
+def stored_while_streaming(client, db, session_id: str, body: str) -> tuple[int, list[tuple[int, str]]]:
+    """Open the session's stream, store `body` 0.7 s later, and return its id and what the stream
+    sent before it closed."""
     got: dict[str, list[str]] = {}
 
     def listen() -> None:
@@ -121,9 +123,15 @@ def test_a_message_stored_while_streaming_is_pushed(client, db, session_id):
     listener = threading.Thread(target=listen)
     listener.start()
     time.sleep(0.7)
-    pushed = add_outbound(db, session_id, "Your payout of ₦500,000.00 is on its way")
+    pushed = add_outbound(db, session_id, body)
     listener.join(timeout=10)
-    assert events(got["lines"]) == [(pushed, "Your payout of ₦500,000.00 is on its way")]
+    return pushed, events(got["lines"])
+
+
+def test_a_message_stored_while_streaming_is_pushed(client, db, session_id):
+    body = "Your payout of ₦500,000.00 is on its way"
+    pushed, sent = stored_while_streaming(client, db, session_id, body)
+    assert sent == [(pushed, body)]
 
 
 def test_another_sessions_messages_never_leak(client, db, session_id):
@@ -183,17 +191,9 @@ def test_a_committed_message_reaches_the_stream_at_once_not_at_the_next_poll(cli
     # Polls now come 30 s apart, longer than the whole stream (2 s): only PostgreSQL's NOTIFY on
     # commit (migration 0020) can bring the message in time.
     client.app.state.web_push.poll_seconds = 30.0
-    got: dict[str, list[str]] = {}
-
-    def listen() -> None:
-        got["lines"] = read_stream(client, f"/channels/web/sessions/{session_id}/events?tenant=demo")[2]
-
-    listener = threading.Thread(target=listen)
-    listener.start()
-    time.sleep(0.7)
-    pushed = add_outbound(db, session_id, "Ada here from the lending team: your payout is approved")
-    listener.join(timeout=10)
-    assert events(got["lines"]) == [(pushed, "Ada here from the lending team: your payout is approved")]
+    body = "Ada here from the lending team: your payout is approved"
+    pushed, sent = stored_while_streaming(client, db, session_id, body)
+    assert sent == [(pushed, body)]
 
 
 def test_sqlite_has_no_listener_and_postgresql_one_without_the_driver_name():
