@@ -35,13 +35,6 @@ class UnknownTenant(LookupError):
     pass
 
 
-def tenant_by_slug(session: Session, slug: str) -> Tenant:
-    tenant = session.scalar(select(Tenant).where(Tenant.slug == slug))
-    if tenant is None:
-        raise UnknownTenant(slug)
-    return tenant
-
-
 # The webhook's hot path: a known customer's conversation, found by the tenant's slug and the
 # channel identity in one statement (the tenant, the conversation and the customer's locale).
 _KNOWN_CONVERSATION = (
