@@ -12,7 +12,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions.backend_client import BackendClient, BackendError, BackendProblem
-from actions.catalog import KIND_LABELS, by_code, products
+from actions.catalog import KIND_LABELS, chosen_product
 from actions.context import customer_id_of, locale_of, request_context
 from actions.formatting import day, frequency_text, money, percent, schedule_lines
 from actions.forms.base import attachments_of
@@ -139,10 +139,7 @@ class ActionAskAmount(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
         locale = locale_of(tracker)
-        try:
-            product = by_code(await products(request_context(tracker)), tracker.get_slot("product_code"))
-        except BackendError:
-            product = None
+        product = await chosen_product(tracker)
         if product is None:
             dispatcher.utter_message(text="How much would you like to borrow? For example 500k or ₦1.2m.")
         else:
@@ -161,10 +158,7 @@ class ActionAskTerm(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
-        try:
-            product = by_code(await products(request_context(tracker)), tracker.get_slot("product_code"))
-        except BackendError:
-            product = None
+        product = await chosen_product(tracker)
         if product is None:
             dispatcher.utter_message(text="Over how long would you like to repay? For example 6 months.")
             return []
@@ -189,10 +183,7 @@ class ActionAskFrequency(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
-        try:
-            product = by_code(await products(request_context(tracker)), tracker.get_slot("product_code"))
-        except BackendError:
-            product = None
+        product = await chosen_product(tracker)
         allowed = product.frequencies if product else ("weekly", "fortnightly", "monthly")
         dispatcher.utter_message(
             text="How often would you like to repay?",

@@ -12,7 +12,10 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from actions.backend_client import BackendClient, RequestContext
+from rasa_sdk import Tracker
+
+from actions.backend_client import BackendClient, BackendError, RequestContext
+from actions.context import request_context
 
 CACHE_SECONDS = 60.0
 _CACHE: dict[str, tuple[float, list[ProductInfo]]] = {}
@@ -100,6 +103,18 @@ def kind_from_text(text: str) -> str | None:
 
 def by_code(items: list[ProductInfo], code: str | None) -> ProductInfo | None:
     return next((p for p in items if p.code == code), None)
+
+
+async def chosen_product(tracker: Tracker) -> ProductInfo | None:
+    """The product the conversation has chosen (slot `product_code`); None when none is chosen yet
+    or the backend cannot be reached, so the question is asked without the product's bounds."""
+    code = tracker.get_slot("product_code")
+    if not code:
+        return None
+    try:
+        return by_code(await products(request_context(tracker)), code)
+    except BackendError:
+        return None
 
 
 def by_kind(items: list[ProductInfo], kind: str) -> ProductInfo | None:

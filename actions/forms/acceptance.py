@@ -20,12 +20,10 @@ from rasa_sdk.types import DomainDict
 from actions.backend_client import BackendClient, BackendError, BackendProblem
 from actions.context import customer_id_of, locale_of, metadata_of, request_context
 from actions.formatting import money
-from actions.forms.base import JourneyFormValidation, latest_intent, latest_text
+from actions.forms.base import ABORT, JourneyFormValidation, latest_intent, latest_text
 from actions.parsing.answers import digits_of_length, yes_no
 
 log = structlog.get_logger(__name__)
-
-ABORT = "journey_abort"
 
 
 def _entity(tracker: Tracker, name: str) -> str | None:
@@ -92,19 +90,6 @@ class ActionAskOtpCode(Action):
 class ValidateAcceptanceForm(JourneyFormValidation):
     def name(self) -> str:
         return "validate_acceptance_form"
-
-    async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
-    ) -> list[EventType]:
-        events = await super().run(dispatcher, tracker, domain)
-        if any(e.get("event") == "slot" and e.get("name") == ABORT and e.get("value") for e in events):
-            kept = [
-                e
-                for e in events
-                if not (e.get("event") == "slot" and e.get("name") in (ABORT, "requested_slot"))
-            ]
-            return [*kept, SlotSet(ABORT, None), ActiveLoop(None), SlotSet("requested_slot", None)]
-        return events
 
     async def required_slots(
         self,

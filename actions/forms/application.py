@@ -16,15 +16,20 @@ from typing import Any
 
 import structlog
 from rasa_sdk import Tracker
-from rasa_sdk.events import ActiveLoop, EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions.backend_client import BackendClient, BackendError, BackendProblem
-from actions.catalog import KIND_LABELS, ProductInfo, by_code, by_kind, kind_from_text, products
+from actions.catalog import (
+    KIND_LABELS,
+    by_kind,
+    chosen_product,
+    kind_from_text,
+    products,
+)
 from actions.context import currency_of, customer_id_of, locale_of, metadata_of, request_context
 from actions.formatting import frequency_text, money
-from actions.forms.base import JourneyFormValidation, attachments_of, latest_intent, latest_text
+from actions.forms.base import ABORT, JourneyFormValidation, attachments_of, latest_intent, latest_text
 from actions.forms.eligibility import BUSINESS_TYPES, business_type_from_text
 from actions.onboarding_status import OnboardingStatus, onboarding_status
 from actions.parsing.answers import (
@@ -52,7 +57,6 @@ BUSINESS_SLOTS = (
 INVOICE_SLOTS = ("invoice_number", "invoice_debtor", "invoice_amount", "invoice_due_date", "invoice_document")
 # what the backend's onboarding status calls the fields the bot asks for
 BACKEND_FIELD = {"id_number": "id_number", "months_in_business": "months_in_business"}
-ABORT = "journey_abort"
 CHECKED = ("verified", "needs_review")
 FREQUENCY_SYNONYMS = {
     "every 2 weeks": "fortnightly",
@@ -102,21 +106,6 @@ class ValidateApplicationForm(JourneyFormValidation):
     def name(self) -> str:
         return "validate_application_form"
 
-    async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
-    ) -> list[EventType]:
-        events = await super().run(dispatcher, tracker, domain)
-        if any(e.get("event") == "slot" and e.get("name") == ABORT and e.get("value") for e in events):
-            # A validator decided the form cannot go on (consent refused, KYC failed twice...):
-            # end the loop; the submit action sees no confirmation and says nothing more.
-            kept = [
-                e
-                for e in events
-                if not (e.get("event") == "slot" and e.get("name") in (ABORT, "requested_slot"))
-            ]
-            return [*kept, SlotSet(ABORT, None), ActiveLoop(None), SlotSet("requested_slot", None)]
-        return events
-
     # ---- which slots ----------------------------------------------------------------------
 
     async def required_slots(
@@ -144,7 +133,7 @@ class ValidateApplicationForm(JourneyFormValidation):
                 missing.add("registration_document")
             wanted = missing | ({"monthly_revenue"} if not status.has_revenue else set())
             slots += [s for s in BUSINESS_SLOTS if BACKEND_FIELD.get(s, s) in wanted]
-        product = await self._product(tracker)
+        product = await chosen_product(tracker)
         slots.append("amount")
         if product is None or not product.fixed_term:
             slots.append("term")
@@ -155,15 +144,6 @@ class ValidateApplicationForm(JourneyFormValidation):
             slots += list(INVOICE_SLOTS)
         slots.append("application_confirmed")
         return slots
-
-    async def _product(self, tracker: Tracker) -> ProductInfo | None:
-        code = tracker.get_slot("product_code")
-        if not code:
-            return None
-        try:
-            return by_code(await products(request_context(tracker)), code)
-        except BackendError:
-            return None
 
     # ---- consent and product --------------------------------------------------------------
 
@@ -498,7 +478,7 @@ class ValidateApplicationForm(JourneyFormValidation):
         parsed = parse_money(_entity(tracker, "amount") or text, default_currency=currency_of(tracker))
         if parsed is None:
             parsed = parse_money(text, default_currency=currency_of(tracker))
-        product = await self._product(tracker)
+        product = await chosen_product(tracker)
         locale = locale_of(tracker)
         if parsed is None:
             dispatcher.utter_message(
@@ -528,7 +508,7 @@ class ValidateApplicationForm(JourneyFormValidation):
     async def validate_term(
         self, slot_value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
-        product = await self._product(tracker)
+        product = await chosen_product(tracker)
         unit = product.term_unit if product else "months"
         duration = parse_duration(_entity(tracker, "term") or str(slot_value or ""))
         count = in_unit(duration, unit) if duration else None
@@ -546,7 +526,7 @@ class ValidateApplicationForm(JourneyFormValidation):
     async def validate_frequency(
         self, slot_value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
-        product = await self._product(tracker)
+        product = await chosen_product(tracker)
         allowed = product.frequencies if product else ("weekly", "fortnightly", "monthly")
         value = (_entity(tracker, "frequency") or str(slot_value or "")).lower().strip()
         value = FREQUENCY_SYNONYMS.get(value, value)

@@ -14,7 +14,7 @@ from abc import ABC, abstractmethod
 from typing import Any
 
 from rasa_sdk import Tracker
-from rasa_sdk.events import EventType, SlotSet
+from rasa_sdk.events import ActiveLoop, EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.forms import FormValidationAction
 from rasa_sdk.types import DomainDict
@@ -31,6 +31,8 @@ DIGRESSIONS: dict[str, str] = {
 }
 # Below this the message is more likely an answer that merely looks like a question.
 DIGRESSION_CONFIDENCE = 0.7
+# A slot a validator sets to end its form (see `ended_if_aborted`).
+ABORT = "journey_abort"
 
 
 def latest_intent(tracker: Tracker) -> tuple[str | None, float]:
@@ -76,4 +78,16 @@ class JourneyFormValidation(FormValidationAction, ABC):
         ):
             dispatcher.utter_message(response=DIGRESSIONS[intent])
             return [SlotSet(requested, None), SlotSet("requested_slot", requested)]
-        return await super().run(dispatcher, tracker, domain)
+        return ended_if_aborted(await super().run(dispatcher, tracker, domain))
+
+
+def ended_if_aborted(events: list[EventType]) -> list[EventType]:
+    """A validator that decides the form cannot go on (consent refused, KYC failed twice, signing
+    locked...) sets ABORT: the loop ends and the slot is cleared, so the submit action sees no
+    confirmation and says nothing more."""
+    if not any(e.get("event") == "slot" and e.get("name") == ABORT and e.get("value") for e in events):
+        return events
+    kept = [
+        e for e in events if not (e.get("event") == "slot" and e.get("name") in (ABORT, "requested_slot"))
+    ]
+    return [*kept, SlotSet(ABORT, None), ActiveLoop(None), SlotSet("requested_slot", None)]
