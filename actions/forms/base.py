@@ -4,8 +4,9 @@ Customers ask things in the middle of a form ("why do you need my BVN?", "what i
 form slot takes free text (the validators interpret it), so a side question would otherwise be
 stored as the answer. Here, before any slot is validated, a confident side-question intent is
 answered with its response and the same slot is asked again: the form resumes where it was, for
-every form, without one rule per form and question. Interruptions that end the form (stop, a
-human, opt-out) are excluded from the slot mappings in the domain and handled by rules.
+every form, without one rule per form and question. Interruptions that end the form (stop,
+start over, a human, opt-out) are excluded from the slot mappings in the domain and handled by
+rules; prose slots let start over through, so a misread purpose never wipes the conversation.
 """
 
 from __future__ import annotations

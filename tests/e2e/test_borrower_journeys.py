@@ -265,6 +265,23 @@ def test_stop_pauses_and_apply_resumes_where_it_stopped(backend: httpx.Client) -
     assert "date of birth" in resumed  # the first thing still missing
 
 
+def test_start_over_restarts_the_chat_and_keeps_what_the_backend_saved(backend: httpx.Client) -> None:
+    chat = Chat(backend)
+    chat.say("I want to apply")
+    chat.say(payload="/affirm")
+    chat.say(payload='/choose_product{"product":"working_capital"}')
+    assert "date of birth" in chat.say("Chidi Okeke")
+    # typed, then as a button would send it: both leave the form and start the chat afresh
+    assert "start over" in chat.say("start over")
+    assert "date of birth" not in chat.say("hello")
+    again = chat.say("I want to apply")
+    assert "Do you agree?" not in again and "Which kind of credit" in again  # consent is kept
+    # the answers not yet sent to the backend (the name goes with the date of birth and BVN) start afresh
+    assert "full name" in chat.say(payload='/choose_product{"product":"working_capital"}')
+    restarted = chat.say(payload="/start_over")
+    assert "start over" in restarted and "date of birth" not in restarted
+
+
 def test_declined_consent_stores_nothing(backend: httpx.Client, db) -> None:
     chat = Chat(backend)
     chat.say("I want to apply")
