@@ -8,6 +8,13 @@ statement per 500 of them), and hands each stream what is newer than the last me
 The database stays the only source of truth: a message is pushed only once it is committed, in id
 order, and a reconnecting browser resumes from its Last-Event-ID whatever process it reaches.
 
+Ids are handed out when a message is inserted, not when it is committed: an agent's reply and a
+payout notice stored at once in two transactions can commit in the other order, so a cursor
+alone ("newer than the last id sent") would skip the one that commits last. Each poll therefore
+also looks back over the last LOOKBACK of messages and sends what the stream has not sent yet; a
+stream remembers what it sent for twice that long. A commit later than LOOKBACK after its insert
+would still be missed by an open stream (the history shows it on the next page load).
+
 On PostgreSQL the process also LISTENs on `conversation_push`: a trigger (migration 0020) sends a
 notification when such a message is committed, and the poll runs at once for a conversation that
 has a stream here, so an agent's reply reaches the widget in milliseconds rather than within the
@@ -17,8 +24,10 @@ second. The listener is an accelerator only: when it cannot connect, the poll st
 from __future__ import annotations
 
 import asyncio
+import time
 import uuid
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 from typing import Any
 
 import anyio
@@ -28,7 +37,7 @@ from sqlalchemy import and_, or_, select
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
-from backend.adapters.db.models import Message
+from backend.adapters.db.models import Message, utcnow
 from backend.gateway.store import OUTBOUND
 
 log = structlog.get_logger(__name__)
@@ -36,6 +45,8 @@ log = structlog.get_logger(__name__)
 CHUNK = 500  # streams per statement
 BATCH = 100  # messages per stream per poll
 CHANNEL = "conversation_push"  # migration 0020's NOTIFY
+# Longer than any transaction that stores a message takes to commit (they take milliseconds).
+LOOKBACK = timedelta(seconds=30)
 
 
 def listen_url(database_url: str) -> str | None:
@@ -57,11 +68,21 @@ def as_event(row: Any) -> dict[str, Any]:
     }
 
 
-def unsolicited_since(session: Session, cursors: dict[uuid.UUID, int]) -> list[Any]:
-    """Outbound messages that answer nothing (`in_reply_to` null), newer than each conversation's
-    cursor, oldest first."""
+@dataclass(frozen=True)
+class Window:
+    """What one conversation's streams still need: ids above `floor` (where the oldest stream
+    started), and among them those above `cursor` (the least any stream has sent) or stored
+    since `since` (possibly committed after a newer one was sent)."""
+
+    floor: int
+    cursor: int
+
+
+def unsolicited_since(session: Session, windows: dict[uuid.UUID, Window], since: datetime) -> list[Any]:
+    """Outbound messages that answer nothing (`in_reply_to` null) in each conversation's window,
+    oldest first."""
     rows: list[Any] = []
-    items = list(cursors.items())
+    items = list(windows.items())
     for start in range(0, len(items), CHUNK):
         chunk = items[start : start + CHUNK]
         rows.extend(
@@ -76,7 +97,14 @@ def unsolicited_since(session: Session, cursors: dict[uuid.UUID, int]) -> list[A
                 )
                 .where(
                     or_(
-                        *(and_(Message.conversation_id == cid, Message.id > cursor) for cid, cursor in chunk)
+                        *(
+                            and_(
+                                Message.conversation_id == cid,
+                                Message.id > window.floor,
+                                or_(Message.id > window.cursor, Message.created_at >= since),
+                            )
+                            for cid, window in chunk
+                        )
                     ),
                     Message.direction == OUTBOUND,
                     Message.in_reply_to_id.is_(None),
@@ -93,8 +121,25 @@ class Subscription:
     """One open stream: what it has been sent up to, and what is waiting for it."""
 
     conversation_id: uuid.UUID
-    cursor: int
+    cursor: int  # the newest id sent, or where the stream started
     queue: asyncio.Queue[dict[str, Any]] = field(default_factory=asyncio.Queue)
+    floor: int = field(init=False)  # where the stream started: nothing at or below is sent
+    sent: dict[int, float] = field(default_factory=dict)  # id -> when, kept 2 x LOOKBACK
+
+    def __post_init__(self) -> None:
+        self.floor = self.cursor
+
+    def offer(self, row: Any, now: float) -> None:
+        """Queue a message unless it is from before the stream or already sent."""
+        if row.id <= self.floor or row.id in self.sent:
+            return
+        self.sent[row.id] = now
+        self.cursor = max(self.cursor, row.id)
+        self.queue.put_nowait(as_event(row))
+
+    def forget_before(self, moment: float) -> None:
+        for message_id in [m for m, at in self.sent.items() if at < moment]:
+            del self.sent[message_id]
 
 
 class OutboundWatch:
@@ -168,17 +213,24 @@ class OutboundWatch:
                 await anyio.sleep(self.poll_seconds * 5)
 
     async def poll_once(self) -> None:
-        cursors = {cid: min(s.cursor for s in subs) for cid, subs in self._streams.items() if subs}
-        if not cursors:
+        windows = {
+            cid: Window(floor=min(s.floor for s in subs), cursor=min(s.cursor for s in subs))
+            for cid, subs in self._streams.items()
+            if subs
+        }
+        if not windows:
             return
-        rows = await anyio.to_thread.run_sync(self._fetch, cursors)
+        rows = await anyio.to_thread.run_sync(self._fetch, windows, utcnow() - LOOKBACK)
         self.polls += 1
+        now = time.monotonic()
         for row in rows:
             for subscription in list(self._streams.get(row.conversation_id, ())):
-                if row.id > subscription.cursor:
-                    subscription.queue.put_nowait(as_event(row))
-                    subscription.cursor = row.id
+                subscription.offer(row, now)
+        forget = now - 2 * LOOKBACK.total_seconds()
+        for subscriptions in self._streams.values():
+            for subscription in subscriptions:
+                subscription.forget_before(forget)
 
-    def _fetch(self, cursors: dict[uuid.UUID, int]) -> list[Any]:
+    def _fetch(self, windows: dict[uuid.UUID, Window], since: datetime) -> list[Any]:
         with self._sessions() as session:
-            return unsolicited_since(session, cursors)
+            return unsolicited_since(session, windows, since)

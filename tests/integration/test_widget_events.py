@@ -30,7 +30,9 @@ def session_id(client) -> str:
     return sid
 
 
-def add_outbound(db, session_id: str, body: str, *, in_reply_to: int | None = None) -> int:
+def add_outbound(
+    db, session_id: str, body: str, *, in_reply_to: int | None = None, commit: bool = True
+) -> int:
     conversation_id = db.execute(
         text("SELECT id FROM conversations WHERE channel = 'web' AND channel_identity = :s"),
         {"s": session_id},
@@ -43,7 +45,8 @@ def add_outbound(db, session_id: str, body: str, *, in_reply_to: int | None = No
         ),
         {"c": conversation_id, "t": body, "r": in_reply_to},
     ).scalar_one()
-    db.commit()
+    if commit:
+        db.commit()
     return int(new_id)
 
 
@@ -132,6 +135,30 @@ def test_a_message_stored_while_streaming_is_pushed(client, db, session_id):
     body = "Your payout of ₦500,000.00 is on its way"
     pushed, sent = stored_while_streaming(client, db, session_id, body)
     assert sent == [(pushed, body)]
+
+
+def test_a_message_committed_after_a_newer_one_was_pushed_still_reaches_the_stream(client, db, session_id):
+    # An agent's reply and a payout notice stored at once in two transactions: the one that got
+    # the lower id commits last, after the stream has already sent the other.
+    got: dict[str, list[str]] = {}
+
+    def listen() -> None:
+        got["lines"] = read_stream(client, f"/channels/web/sessions/{session_id}/events?tenant=demo")[2]
+
+    listener = threading.Thread(target=listen)
+    listener.start()
+    time.sleep(0.5)
+    with db.engine.connect() as slow:
+        late = add_outbound(slow, session_id, "Ada here: I've checked your statement", commit=False)
+        early = add_outbound(db, session_id, "Your payout of ₦500,000.00 is on its way")
+        time.sleep(0.5)  # polled: the stream has sent `early`, whose id is above `late`'s
+        slow.commit()
+    listener.join(timeout=10)
+    assert late < early
+    assert events(got["lines"]) == [
+        (early, "Your payout of ₦500,000.00 is on its way"),
+        (late, "Ada here: I've checked your statement"),
+    ]
 
 
 def test_another_sessions_messages_never_leak(client, db, session_id):
