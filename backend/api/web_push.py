@@ -8,26 +8,16 @@ statement per 500 of them), and hands each stream what is newer than the last me
 The database stays the only source of truth: a message is pushed only once it is committed, in id
 order, and a reconnecting browser resumes from its Last-Event-ID whatever process it reaches.
 
-Ids are handed out when a message is inserted, not when it is committed: an agent's reply and a
-payout notice stored at once in two transactions can commit in the other order, so a cursor
-alone ("newer than the last id sent") would skip the one that commits last. Each poll therefore
-also looks back over the last LOOKBACK of messages and sends what the stream has not sent yet; a
-stream remembers what it sent for twice that long. A commit later than LOOKBACK after its insert
-would still be missed by an open stream (the history shows it on the next page load).
-
-On PostgreSQL the process also LISTENs on `conversation_push`: a trigger (migration 0020) sends a
-notification when such a message is committed, and the poll runs at once for a conversation that
-has a stream here, so an agent's reply reaches the widget in milliseconds rather than within the
-second. The listener is an accelerator only: when it cannot connect, the poll still delivers.
+A poll also looks back over the last LOOKBACK of messages for one that committed after a newer
+one was sent (see `backend/api/sent_window.py`): that one comes late, out of id order, never lost.
 """
 
 from __future__ import annotations
 
 import asyncio
-import time
 import uuid
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 import anyio
@@ -38,6 +28,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
 from backend.adapters.db.models import Message, utcnow
+from backend.api.sent_window import LOOKBACK, SentWindow
 from backend.gateway.store import OUTBOUND
 
 log = structlog.get_logger(__name__)
@@ -45,8 +36,6 @@ log = structlog.get_logger(__name__)
 CHUNK = 500  # streams per statement
 BATCH = 100  # messages per stream per poll
 CHANNEL = "conversation_push"  # migration 0020's NOTIFY
-# Longer than any transaction that stores a message takes to commit (they take milliseconds).
-LOOKBACK = timedelta(seconds=30)
 
 
 def listen_url(database_url: str) -> str | None:
@@ -124,22 +113,16 @@ class Subscription:
     cursor: int  # the newest id sent, or where the stream started
     queue: asyncio.Queue[dict[str, Any]] = field(default_factory=asyncio.Queue)
     floor: int = field(init=False)  # where the stream started: nothing at or below is sent
-    sent: dict[int, float] = field(default_factory=dict)  # id -> when, kept 2 x LOOKBACK
+    sent: SentWindow = field(default_factory=SentWindow)
 
     def __post_init__(self) -> None:
         self.floor = self.cursor
 
-    def offer(self, row: Any, now: float) -> None:
+    def offer(self, row: Any) -> None:
         """Queue a message unless it is from before the stream or already sent."""
-        if row.id <= self.floor or row.id in self.sent:
-            return
-        self.sent[row.id] = now
-        self.cursor = max(self.cursor, row.id)
-        self.queue.put_nowait(as_event(row))
-
-    def forget_before(self, moment: float) -> None:
-        for message_id in [m for m, at in self.sent.items() if at < moment]:
-            del self.sent[message_id]
+        if row.id > self.floor and self.sent.first_time(row.id):
+            self.cursor = max(self.cursor, row.id)
+            self.queue.put_nowait(as_event(row))
 
 
 class OutboundWatch:
@@ -222,14 +205,12 @@ class OutboundWatch:
             return
         rows = await anyio.to_thread.run_sync(self._fetch, windows, utcnow() - LOOKBACK)
         self.polls += 1
-        now = time.monotonic()
         for row in rows:
             for subscription in list(self._streams.get(row.conversation_id, ())):
-                subscription.offer(row, now)
-        forget = now - 2 * LOOKBACK.total_seconds()
+                subscription.offer(row)
         for subscriptions in self._streams.values():
             for subscription in subscriptions:
-                subscription.forget_before(forget)
+                subscription.sent.forget_old()
 
     def _fetch(self, windows: dict[uuid.UUID, Window], since: datetime) -> list[Any]:
         with self._sessions() as session:

@@ -15,7 +15,7 @@ from backend.adapters.db.engine import build_engine
 from backend.adapters.db.models import ApiKey, Conversation, Customer, Message, Tenant
 from backend.adapters.db.onboarding_models import CustomerOnboarding
 from backend.adapters.kyc.factory import vault_for
-from backend.api.routes.agent_console_api import poll_events
+from backend.api.routes.agent_console_api import ConsoleCursor, poll_events
 from backend.api_keys import display_prefix, hash_api_key
 from tests.integration.conftest import DATABASE_URL, DEMO_AUTH
 
@@ -287,15 +287,50 @@ def test_the_event_poll_reports_handoff_changes_and_new_messages(client, world, 
     since = datetime.now(UTC)
     with sessions() as s:
         newest = s.scalar(select(Message.id).order_by(Message.id.desc()).limit(1)) or 0
+    cursor = ConsoleCursor(newest, since)
     conversation = world.conversation()  # its first message predates the handoff, still reported
     world.handoff(conversation, "hardship")
-    message_id, advanced, frames = poll_events(sessions, world.tenant_id, newest, since)
+    frames = poll_events(sessions, world.tenant_id, cursor)
     kinds = [f.split("\n")[1] for f in frames]
     assert "event: conversation" in kinds and "event: message" in kinds
     assert all(f.startswith("id: ") for f in frames)
     assert f'"conversation_id": "{conversation}"' in frames[0] and '"priority": "high"' in frames[0]
-    assert message_id > newest and advanced > since
-    assert poll_events(sessions, world.tenant_id, message_id, advanced)[2] == []  # nothing new
+    assert cursor.message_id > newest and cursor.since > since
+    assert frames[-1].startswith(f"id: {cursor.event_id}\n")
+    # nothing new, though both are still inside the look-back window
+    assert poll_events(sessions, world.tenant_id, cursor) == []
+
+
+def test_a_message_committed_after_a_newer_one_was_sent_still_reaches_the_console(
+    client, world, sessions, engine
+) -> None:
+    conversation = world.conversation()
+    world.handoff(conversation)
+    with sessions() as s:
+        cursor = ConsoleCursor(
+            s.scalar(select(Message.id).order_by(Message.id.desc()).limit(1)) or 0, datetime.now(UTC)
+        )
+
+    def add(session: Session, body: str) -> int:
+        message = Message(
+            conversation_id=conversation, direction="inbound", author="customer", text=body, status="received"
+        )
+        session.add(message)
+        session.flush()
+        return message.id
+
+    with Session(engine) as slow, Session(engine) as fast:
+        late = add(slow, "I sent the statement yesterday")  # the lower id, not committed yet
+        early = add(fast, "are you there?")
+        fast.commit()
+        first = poll_events(sessions, world.tenant_id, cursor)
+        slow.commit()
+    second = poll_events(sessions, world.tenant_id, cursor)
+    assert late < early
+    assert ["are you there?" in f for f in first if "event: message" in f] == [True]
+    assert ["I sent the statement yesterday" in f for f in second if "event: message" in f] == [True]
+    assert poll_events(sessions, world.tenant_id, cursor) == []  # each once
+    assert cursor.message_id == early
 
 
 def test_the_admin_api_lists_agents_and_refuses_a_duplicate_email(client, world) -> None:

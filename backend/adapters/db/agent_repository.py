@@ -6,11 +6,12 @@ same table: care creates requests, the queue moves them along."""
 from __future__ import annotations
 
 import uuid
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any, overload
 
-from sqlalchemy import and_, delete, exists, func, select, update
+from sqlalchemy import and_, delete, exists, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -536,7 +537,7 @@ def canned_responses(session: Session, tenant_id: uuid.UUID) -> list[CannedRespo
 
 
 def handoff_changes(
-    session: Session, tenant_id: uuid.UUID, since: datetime, limit: int = 100
+    session: Session, tenant_id: uuid.UUID, since: datetime, limit: int = 500
 ) -> list[HandoffRequest]:
     """Requests of the tenant changed after `since` (created, assigned, transferred, closed)."""
     return list(
@@ -549,15 +550,29 @@ def handoff_changes(
     )
 
 
-def handoff_messages(session: Session, tenant_id: uuid.UUID, after: int, limit: int = 100) -> list[Message]:
-    """Messages above id `after` in the tenant's conversations that have an active handoff."""
+def handoff_messages(
+    session: Session,
+    tenant_id: uuid.UUID,
+    floor: int,
+    after: int,
+    stored_since: datetime,
+    already_sent: Collection[int] = (),
+    limit: int = 100,
+) -> list[Message]:
+    """Messages above id `floor` in the tenant's conversations that have an active handoff: those
+    above id `after`, and those stored since `stored_since` but not `already_sent` (one may
+    commit after a newer one was sent)."""
     return list(
         session.scalars(
             select(Message)
             .join(Conversation, Conversation.id == Message.conversation_id)
             .where(
                 Conversation.tenant_id == tenant_id,
-                Message.id > after,
+                Message.id > floor,
+                or_(
+                    Message.id > after,
+                    and_(Message.created_at >= stored_since, Message.id.not_in(already_sent)),
+                ),
                 exists().where(
                     HandoffRequest.conversation_id == Message.conversation_id,
                     HandoffRequest.status.in_(ACTIVE),

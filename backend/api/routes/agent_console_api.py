@@ -11,6 +11,7 @@ import json
 import time
 import uuid
 from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Annotated, Any, Literal
 
@@ -28,6 +29,7 @@ from backend.api.deps import ComponentsDep, TenantContext
 from backend.api.errors import Problem
 from backend.api.routes import assist
 from backend.api.routes.agents import CurrentAgent, assign_now, now, problem, uow
+from backend.api.sent_window import LOOKBACK, SentWindow
 from backend.components import Components
 from backend.gateway import outbound
 from backend.lending.identity import mask as mask_id_number
@@ -393,50 +395,74 @@ def hand_back(conversation_id: uuid.UUID, agent: CurrentAgent, c: ComponentsDep)
 # -- live events -------------------------------------------------------------------------------------
 
 
-def _cursor(last_event_id: str | None, sessions: sessionmaker[Session]) -> tuple[int, datetime]:
-    """`<message id>_<microseconds since epoch>` from Last-Event-ID, or "from now"."""
+@dataclass
+class ConsoleCursor:
+    """Where one agent's event stream is: message ids at or below `floor` and handoff changes at or
+    before `since_floor` are from before it started; `message_id` and `since` are the newest sent.
+    Each poll also looks back LOOKBACK behind them for a late commit; the SentWindows keep each
+    event single."""
+
+    message_id: int
+    since: datetime
+    floor: int = field(init=False)
+    since_floor: datetime = field(init=False)
+    changes_sent: SentWindow = field(default_factory=SentWindow)  # (handoff id, updated_at)
+    messages_sent: SentWindow = field(default_factory=SentWindow)  # message ids
+
+    def __post_init__(self) -> None:
+        self.floor, self.since_floor = self.message_id, self.since
+
+    @property
+    def event_id(self) -> str:
+        """`<message id>_<microseconds since epoch>`: what a reconnect sends back as Last-Event-ID."""
+        return f"{self.message_id}_{int(self.since.timestamp() * 1_000_000)}"
+
+
+def _cursor(last_event_id: str | None, sessions: sessionmaker[Session]) -> ConsoleCursor:
+    """The cursor in Last-Event-ID, or "from now"."""
     if last_event_id:
         left, _, right = last_event_id.strip().partition("_")
         if left.isdigit() and right.isdigit():
-            return int(left), datetime.fromtimestamp(int(right) / 1_000_000, UTC)
+            return ConsoleCursor(int(left), datetime.fromtimestamp(int(right) / 1_000_000, UTC))
     with sessions() as session:
-        return repo.newest_message_id(session), now()
+        return ConsoleCursor(repo.newest_message_id(session), now())
 
 
-def _event_id(message_id: int, since: datetime) -> str:
-    return f"{message_id}_{int(since.timestamp() * 1_000_000)}"
-
-
-def poll_events(
-    sessions: sessionmaker[Session], tenant_id: uuid.UUID, message_id: int, since: datetime
-) -> tuple[int, datetime, list[str]]:
-    """One tick: the SSE frames of handoff changes and handoff conversations' new messages, and
-    the advanced cursor. One short session, closed before the caller sleeps."""
+def poll_events(sessions: sessionmaker[Session], tenant_id: uuid.UUID, cursor: ConsoleCursor) -> list[str]:
+    """One tick: the SSE frames of handoff changes and handoff conversations' new messages; the
+    cursor advances. One short session, closed before the caller sleeps."""
     frames: list[str] = []
+    lookback = now() - LOOKBACK
     with sessions() as session:
-        for h in repo.handoff_changes(session, tenant_id, since):
-            since = max(since, repo.aware(h.updated_at))
+        changed_after = max(cursor.since_floor, min(cursor.since, lookback))
+        for h in repo.handoff_changes(session, tenant_id, changed_after):
+            updated = repo.aware(h.updated_at)
+            if not cursor.changes_sent.first_time((h.id, updated)):
+                continue
+            cursor.since = max(cursor.since, updated)
             data = {
                 "conversation_id": str(h.conversation_id),
                 "status": h.status,
                 "priority": h.priority,
                 "assigned_agent_id": None if h.assigned_agent_id is None else str(h.assigned_agent_id),
             }
-            frames.append(
-                f"id: {_event_id(message_id, since)}\nevent: conversation\ndata: {json.dumps(data)}\n\n"
-            )
-        for m in repo.handoff_messages(session, tenant_id, message_id):
-            message_id = m.id
+            frames.append(f"id: {cursor.event_id}\nevent: conversation\ndata: {json.dumps(data)}\n\n")
+        recent = [int(k) for k in cursor.messages_sent]
+        for m in repo.handoff_messages(session, tenant_id, cursor.floor, cursor.message_id, lookback, recent):
+            if not cursor.messages_sent.first_time(m.id):
+                continue
+            cursor.message_id = max(cursor.message_id, m.id)
             data = {"conversation_id": str(m.conversation_id), "message": message_view(m)}
             frames.append(
-                f"id: {_event_id(message_id, since)}\nevent: message\n"
-                f"data: {json.dumps(data, ensure_ascii=False)}\n\n"
+                f"id: {cursor.event_id}\nevent: message\ndata: {json.dumps(data, ensure_ascii=False)}\n\n"
             )
-    return message_id, since, frames
+    cursor.changes_sent.forget_old()
+    cursor.messages_sent.forget_old()
+    return frames
 
 
 async def _stream(
-    request: Request, sessions: sessionmaker[Session], tenant_id: uuid.UUID, message_id: int, since: datetime
+    request: Request, sessions: sessionmaker[Session], tenant_id: uuid.UUID, cursor: ConsoleCursor
 ) -> AsyncIterator[str]:
     yield f"retry: {RETRY_MS}\n\n"
     started = time.monotonic()
@@ -444,10 +470,7 @@ async def _stream(
     while time.monotonic() - started < STREAM_SECONDS:
         if await request.is_disconnected():
             return
-        message_id, since, frames = await anyio.to_thread.run_sync(
-            poll_events, sessions, tenant_id, message_id, since
-        )
-        for frame in frames:
+        for frame in await anyio.to_thread.run_sync(poll_events, sessions, tenant_id, cursor):
             yield frame
         if time.monotonic() >= next_beat:
             yield ": heartbeat\n\n"
@@ -466,9 +489,9 @@ async def events(
     transferred, resolved, handed back) and `message` (a new message in a handed-off
     conversation); a heartbeat comment every 15 s; closed after 5 minutes (EventSource
     reconnects with Last-Event-ID and misses nothing)."""
-    message_id, since = await anyio.to_thread.run_sync(_cursor, last_event_id, c.sessions)
+    cursor = await anyio.to_thread.run_sync(_cursor, last_event_id, c.sessions)
     return StreamingResponse(
-        _stream(request, c.sessions, agent.tenant_id, message_id, since),
+        _stream(request, c.sessions, agent.tenant_id, cursor),
         media_type="text/event-stream",
         headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
     )
