@@ -7,6 +7,8 @@ import json
 import threading
 import time
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 import pytest
 from sqlalchemy import text
@@ -115,20 +117,28 @@ def test_without_a_cursor_the_stream_starts_from_now(client, db, session_id):
     assert events(lines) == []
 
 
-def stored_while_streaming(client, db, session_id: str, body: str) -> tuple[int, list[tuple[int, str]]]:
-    """Open the session's stream, store `body` 0.7 s later, and return its id and what the stream
-    sent before it closed."""
-    got: dict[str, list[str]] = {}
+@contextmanager
+def streaming(client, session_id: str, settle: float) -> Iterator[list[tuple[int, str]]]:
+    """The session's stream open in a thread for the block (after `settle` s); the list it yields
+    holds what the stream sent, once the stream has closed at the end of the block."""
+    sent: list[tuple[int, str]] = []
 
     def listen() -> None:
-        got["lines"] = read_stream(client, f"/channels/web/sessions/{session_id}/events?tenant=demo")[2]
+        sent.extend(events(read_stream(client, f"/channels/web/sessions/{session_id}/events?tenant=demo")[2]))
 
     listener = threading.Thread(target=listen)
     listener.start()
-    time.sleep(0.7)
-    pushed = add_outbound(db, session_id, body)
+    time.sleep(settle)
+    yield sent
     listener.join(timeout=10)
-    return pushed, events(got["lines"])
+
+
+def stored_while_streaming(client, db, session_id: str, body: str) -> tuple[int, list[tuple[int, str]]]:
+    """Open the session's stream, store `body` 0.7 s later, and return its id and what the stream
+    sent before it closed."""
+    with streaming(client, session_id, settle=0.7) as sent:
+        pushed = add_outbound(db, session_id, body)
+    return pushed, sent
 
 
 def test_a_message_stored_while_streaming_is_pushed(client, db, session_id):
@@ -140,22 +150,13 @@ def test_a_message_stored_while_streaming_is_pushed(client, db, session_id):
 def test_a_message_committed_after_a_newer_one_was_pushed_still_reaches_the_stream(client, db, session_id):
     # An agent's reply and a payout notice stored at once in two transactions: the one that got
     # the lower id commits last, after the stream has already sent the other.
-    got: dict[str, list[str]] = {}
-
-    def listen() -> None:
-        got["lines"] = read_stream(client, f"/channels/web/sessions/{session_id}/events?tenant=demo")[2]
-
-    listener = threading.Thread(target=listen)
-    listener.start()
-    time.sleep(0.5)
-    with db.engine.connect() as slow:
+    with streaming(client, session_id, settle=0.5) as sent, db.engine.connect() as slow:
         late = add_outbound(slow, session_id, "Ada here: I've checked your statement", commit=False)
         early = add_outbound(db, session_id, "Your payout of ₦500,000.00 is on its way")
         time.sleep(0.5)  # polled: the stream has sent `early`, whose id is above `late`'s
         slow.commit()
-    listener.join(timeout=10)
     assert late < early
-    assert events(got["lines"]) == [
+    assert sent == [
         (early, "Your payout of ₦500,000.00 is on its way"),
         (late, "Ada here: I've checked your statement"),
     ]
