@@ -86,6 +86,32 @@ def test_a_webhook_delivered_ten_times_at_once_is_stored_once(client, settings, 
     assert stored(db, params["MessageSid"]) == 1
 
 
+def test_a_known_customers_button_tap_delivered_ten_times_at_once_is_stored_once_as_tapped(
+    client, settings, db
+):
+    # a known customer: the conversation lookup finds it, and the unique key keeps one row
+    phone = "+2348030000012"
+    assert twilio_post(client, settings, INBOUND, an_sms("hi", phone=phone)).status_code == 200
+    params = {**an_sms("Apply for credit", phone=phone), "ButtonPayload": "/start_application"}
+    with ThreadPoolExecutor(max_workers=10) as pool:
+        codes = list(
+            pool.map(lambda _: twilio_post(client, settings, INBOUND, params).status_code, range(10))
+        )
+    assert codes == [200] * 10
+    row = db.execute(
+        text(
+            "SELECT m.text, m.payload, m.status, m.direction, m.author, m.envelope, m.request_id,"
+            " c.channel_identity FROM messages m JOIN conversations c ON c.id = m.conversation_id"
+            " WHERE m.provider_message_id = :s"
+        ),
+        {"s": params["MessageSid"]},
+    ).one()  # exactly one row
+    assert (row.text, row.payload) == ("Apply for credit", "/start_application")
+    assert (row.direction, row.author, row.channel_identity) == ("inbound", "customer", phone)
+    assert row.status in ("received", "processing", "answered", "failed")
+    assert row.envelope is not None and row.request_id
+
+
 def test_whatsapp_and_sms_from_one_number_are_one_customer(client, settings, db):
     phone = "+2348030000003"
     twilio_post(client, settings, INBOUND, an_sms("hi", phone=phone))
