@@ -70,8 +70,43 @@ def test_a_tenant_policy_changes_minutes_hours_and_days() -> None:
     assert policy.first_response_minutes["high"] == 5  # the default kept
 
 
+# Christmas 2026 in Nigeria: Friday 25 (Christmas Day), Saturday 26 (Boxing Day), observed on
+# Monday 28; support reopens on Tuesday 29.
+
+
+def test_public_holidays_are_closed_and_the_clock_waits_for_the_next_working_day() -> None:
+    first, _ = SlaPolicy().due_times("normal", lagos(2026, 12, 24, 17, 55))
+    assert first == lagos(2026, 12, 29, 8, 10)
+    hours = SupportHours()
+    assert not hours.is_open(lagos(2026, 12, 25, 12, 0))
+    assert hours.next_open_at(lagos(2026, 12, 25, 12, 0)) == lagos(2026, 12, 29, 8, 0)
+    assert hours.next_open_at(lagos(2026, 10, 1, 9, 0)) == lagos(2026, 10, 2, 8, 0)  # National Day
+
+
+def test_a_tenant_can_stay_open_on_holidays_or_close_on_days_of_its_own() -> None:
+    open_all_year = SlaPolicy.from_data({"holidays": None})
+    assert open_all_year.hours.is_open(lagos(2026, 12, 25, 12, 0))
+    closing_early = SlaPolicy.from_data({"closed_dates": ["2026-12-24"]})
+    first, _ = closing_early.due_times("high", lagos(2026, 12, 23, 17, 58))
+    assert first == lagos(2026, 12, 29, 8, 3)  # 2 minutes on Wednesday, 3 after the holidays
+
+
+def test_another_countrys_holidays_apply_to_a_tenant_there() -> None:
+    kenya = SlaPolicy.from_data({"timezone": "Africa/Nairobi", "holidays": "ke"})
+    madaraka_day = datetime(2026, 6, 1, 9, 0, tzinfo=UTC)  # a Monday, Kenya's Madaraka Day
+    assert not kenya.hours.is_open(madaraka_day)
+    assert SupportHours().is_open(madaraka_day)  # an ordinary Monday in Lagos
+
+
 @pytest.mark.parametrize(
-    "data", [{"timezone": "Mars/Olympus"}, {"opens": "18:00", "closes": "08:00"}, {"days": []}]
+    "data",
+    [
+        {"timezone": "Mars/Olympus"},
+        {"opens": "18:00", "closes": "08:00"},
+        {"days": []},
+        {"holidays": "XX"},
+        {"closed_dates": ["24/12/2026"]},
+    ],
 )
 def test_an_impossible_policy_is_refused(data: dict) -> None:
     with pytest.raises(InvalidPolicy):

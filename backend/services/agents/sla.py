@@ -1,31 +1,54 @@
 """Support hours and SLA due times for handoff requests.
 
 The rule (documented in docs/agents.md): SLA clocks run only during the tenant's support hours
-(default Monday to Friday, 08:00-18:00 Africa/Lagos). A request created outside hours starts its
-clocks at the next opening; a due time that does not fit in what is left of the day carries into
-the next open day. Defaults: first response within 5 minutes (high priority: disputes, hardship)
-or 15 minutes (normal); resolution within 4 hours (high) or 24 hours (normal) of support time.
-Public holidays are not modelled: a tenant closes for them by changing its policy.
+(default Monday to Friday, 08:00-18:00 Africa/Lagos, closed on Nigeria's public holidays). A
+request created outside hours starts its clocks at the next opening; a due time that does not fit
+in what is left of the day carries into the next open day. Defaults: first response within 5
+minutes (high priority: disputes, hardship) or 15 minutes (normal); resolution within 4 hours
+(high) or 24 hours (normal) of support time.
+
+Public holidays come from the `holidays` package for the policy's country (and subdivision, for
+a state's own holidays); the Islamic holidays' dates are the package's estimates until announced,
+so a tenant adds the announced day, or any other day it closes, to `closed_dates`. A customer who
+asks for a person on Christmas Day is told when the team is back, not promised a reply in minutes.
 
 A tenant's policy is data (care_policies kind "handoff"):
 `{"timezone": "Africa/Lagos", "days": [0, 1, 2, 3, 4], "opens": "08:00", "closes": "18:00",
+"holidays": "NG", "holiday_subdivision": null, "closed_dates": ["2026-12-24"],
 "first_response_minutes": {"high": 5, "normal": 15}, "resolution_minutes": {"high": 240,
-"normal": 1440}, "max_open_per_agent": 5}` (days: Monday is 0, as `date.weekday()`).
+"normal": 1440}, "max_open_per_agent": 5}` (days: Monday is 0, as `date.weekday()`; `"holidays":
+null` keeps support open on public holidays).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
+from functools import lru_cache
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+import holidays
+
 DEFAULT_FIRST_RESPONSE = {"high": 5, "normal": 15}
 DEFAULT_RESOLUTION = {"high": 240, "normal": 1440}
+DEFAULT_HOLIDAYS = "NG"
+# How far ahead the next opening is looked for: a year of closed days is a broken policy.
+SEARCH_DAYS = 366
 
 
 class InvalidPolicy(ValueError):
     pass
+
+
+@lru_cache(maxsize=256)
+def public_holidays(country: str, subdivision: str | None, year: int) -> frozenset[date]:
+    """The country's (and subdivision's) public holidays in `year`, observed days included.
+    Raises InvalidPolicy for a country or subdivision the `holidays` package does not know."""
+    try:
+        return frozenset(holidays.country_holidays(country, subdiv=subdivision, years=year))
+    except NotImplementedError as exc:
+        raise InvalidPolicy(f"no public holidays known for {country!r} {subdivision or ''}".strip()) from exc
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,13 +57,24 @@ class SupportHours:
     days: frozenset[int] = frozenset({0, 1, 2, 3, 4})
     opens: time = time(8, 0)
     closes: time = time(18, 0)
+    holiday_country: str | None = DEFAULT_HOLIDAYS
+    holiday_subdivision: str | None = None
+    closed_dates: frozenset[date] = frozenset()
 
     @property
     def zone(self) -> ZoneInfo:
         return ZoneInfo(self.timezone)
 
+    def is_closed_day(self, day: date) -> bool:
+        """Not a support day, a public holiday, or a day the tenant closes."""
+        if day.weekday() not in self.days or day in self.closed_dates:
+            return True
+        return self.holiday_country is not None and day in public_holidays(
+            self.holiday_country, self.holiday_subdivision, day.year
+        )
+
     def _window(self, day: date) -> tuple[datetime, datetime] | None:
-        if day.weekday() not in self.days:
+        if self.is_closed_day(day):
             return None
         return (
             datetime.combine(day, self.opens, tzinfo=self.zone),
@@ -56,7 +90,7 @@ class SupportHours:
         """The open period containing `at`, or the next one: (start, end), start >= `at`
         clipped to the opening time."""
         local = at.astimezone(self.zone)
-        for offset in range(8):
+        for offset in range(SEARCH_DAYS):
             window = self._window(local.date() + timedelta(days=offset))
             if window is None:
                 continue
@@ -64,7 +98,7 @@ class SupportHours:
             if offset == 0 and local >= end:
                 continue
             return max(start, local), end
-        raise InvalidPolicy("support hours have no open day")
+        raise InvalidPolicy(f"support hours have no open day in the {SEARCH_DAYS} days from {local.date()}")
 
     def next_open_at(self, at: datetime) -> datetime | None:
         """None while open; otherwise when support next opens (UTC)."""
@@ -100,12 +134,19 @@ class SlaPolicy:
         try:
             zone = str(data.get("timezone", "Africa/Lagos"))
             ZoneInfo(zone)
+            country = data.get("holidays", DEFAULT_HOLIDAYS)
+            subdivision = data.get("holiday_subdivision")
             hours = SupportHours(
                 timezone=zone,
                 days=frozenset(int(d) for d in data.get("days", (0, 1, 2, 3, 4))),
                 opens=time.fromisoformat(str(data.get("opens", "08:00"))),
                 closes=time.fromisoformat(str(data.get("closes", "18:00"))),
+                holiday_country=None if country is None else str(country).upper(),
+                holiday_subdivision=None if subdivision is None else str(subdivision).upper(),
+                closed_dates=frozenset(date.fromisoformat(str(d)) for d in data.get("closed_dates", ())),
             )
+            if hours.holiday_country is not None:
+                public_holidays(hours.holiday_country, hours.holiday_subdivision, date.today().year)
             first = {
                 **DEFAULT_FIRST_RESPONSE,
                 **{k: int(v) for k, v in data.get("first_response_minutes", {}).items()},
