@@ -233,6 +233,9 @@ def test_a_preview_to_someone_elses_account_is_not_found() -> None:
         (datetime(2026, 11, 28, 11, 0), False, datetime(2026, 11, 30, 9, 0)),  # Saturday -> Monday
         (datetime(2026, 11, 30, 7, 30), True, datetime(2026, 11, 30, 7, 30)),  # Monday morning
         (datetime(2026, 11, 30, 22, 0), False, datetime(2026, 12, 1, 9, 0)),  # Monday night -> Tuesday
+        # Christmas Eve evening: Christmas, Boxing Day, Sunday and the observed Boxing Day Monday
+        (datetime(2026, 12, 24, 18, 0), False, datetime(2026, 12, 29, 9, 0)),
+        (datetime(2026, 10, 1, 10, 0), False, datetime(2026, 10, 2, 9, 0)),  # National Day, a Thursday
     ],
 )
 def test_a_payout_is_instant_in_banking_hours_else_next_business_morning(

@@ -9,8 +9,8 @@ timing. Deterministic, so a demo or a test picks an outcome by the number it typ
   a real bank code, so the bot's rendering is exercised with realistic values. Nothing is ever
   paid by itself: `POST /v1/payment-instructions/{id}/simulate-payment` pays.
 - Payout timing: NIP transfers are instant, but a lender's payout runs in banking hours: before
-  17:00 Lagos time on a weekday it lands at once; otherwise at 09:00 on the next weekday (public
-  holidays are not modelled).
+  17:00 Lagos time on a banking day it lands at once; otherwise at 09:00 on the next banking day.
+  Banking days are weekdays that are not Nigerian public holidays (the `holidays` package).
 """
 
 from __future__ import annotations
@@ -18,9 +18,11 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Mapping
-from datetime import datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
+
+import holidays
 
 from backend.adapters.payments.signatures import sign, valid
 from backend.lending.money import Money
@@ -95,12 +97,19 @@ class SandboxPayments:
     # payout rail
     def arrival(self, now: datetime) -> Arrival:
         local = now.astimezone(LAGOS)
-        if local.weekday() < 5 and local.time() < CUTOFF:
+        if is_banking_day(local.date()) and local.time() < CUTOFF:
             return Arrival(local, instant=True)
         day = local.date() + timedelta(days=1)
-        while day.weekday() >= 5:
+        while not is_banking_day(day):
             day += timedelta(days=1)
         return Arrival(datetime.combine(day, OPENING, tzinfo=LAGOS), instant=False)
+
+
+NIGERIAN_HOLIDAYS = holidays.country_holidays("NG")  # fills in each year as it is asked for
+
+
+def is_banking_day(day: date) -> bool:
+    return day.weekday() < 5 and day not in NIGERIAN_HOLIDAYS
 
 
 def parse_charge_success(raw_body: bytes) -> PaymentEvent | None:
