@@ -8,6 +8,11 @@ statement per 500 of them), and hands each stream what is newer than the last me
 The database stays the only source of truth: a message is pushed only once it is committed, in id
 order, and a reconnecting browser resumes from its Last-Event-ID whatever process it reaches.
 
+On PostgreSQL the process also LISTENs on `conversation_push`: a trigger (migration 0020) sends a
+notification when such a message is committed, and the poll runs at once for a conversation that
+has a stream here, so an agent's reply reaches the widget in milliseconds rather than within the
+second. The listener is an accelerator only: when it cannot connect, the poll still delivers.
+
 A poll also looks back over the last LOOKBACK of messages for one that committed after a newer
 one was sent (see `backend/api/sent_window.py`): that one comes late, out of id order, never lost.
 """
