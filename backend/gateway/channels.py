@@ -91,6 +91,21 @@ def meta_sender(settings: Settings, transport: httpx.BaseTransport | None = None
     )
 
 
+def seen_marker(settings: Settings, transport: httpx.BaseTransport | None = None):  # noqa: ANN201
+    """`mark_seen(channel, provider message id)`: on WhatsApp through Meta's Cloud API, blue ticks
+    and "typing..." while the bot prepares its answer. None when no live channel offers it (the
+    sandbox, Twilio, SMS, the web widget, which shows its own typing indicator)."""
+    meta = meta_sender(settings, transport)
+    if meta is None:
+        return None
+
+    def mark_seen(channel: str, provider_message_id: str) -> None:
+        if channel == "whatsapp_cloud":
+            meta.mark_read(provider_message_id, typing=True)
+
+    return mark_seen
+
+
 def fetcher(settings: Settings, transport: httpx.BaseTransport | None = None):  # noqa: ANN201
     """`fetch(channel, attachment) -> (bytes, content type)` with the provider's credentials;
     in the sandbox a plain GET of the URL (tests serve media from a local server)."""

@@ -27,7 +27,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from backend.adapters.db.models import Conversation, Customer, Message, Tenant, utcnow
 from backend.adapters.rasa import RasaClient, RasaUnavailable
 from backend.gateway import store, takeover
-from backend.gateway.attachments import store_attachments
+from backend.gateway.attachments import FetchMedia, store_attachments
 from backend.gateway.store import INBOUND, OUTBOUND, ConversationRef
 from channels.messages import Attachment, BotReply, Button, InboundMessage
 
@@ -39,7 +39,8 @@ BE_RIGHT_BACK = (
     "we'll reply here as soon as it's back."
 )
 SILENCE_APOLOGY = "Sorry, I'm having trouble right now. Please try again in a moment."
-FetchMedia = Callable[[str, Attachment], tuple[bytes, str]]
+# (channel, provider message id): the provider shows the customer the bot read it and is answering
+MarkSeen = Callable[[str, str], None]
 
 
 @dataclass(frozen=True, slots=True)
@@ -147,8 +148,13 @@ def process_conversation(
     conversation_id: uuid.UUID,
     fetch_media: FetchMedia | None = None,
     menu_choice: Callable[[InboundMessage, list[Button]], InboundMessage] | None = None,
+    mark_seen: MarkSeen | None = None,
 ) -> list[int]:
     """Answer the conversation's stored messages in order; the outbound ids to send, in order.
+
+    `mark_seen` tells the customer's app that the bot read the message and is answering (blue
+    ticks and "typing..." on WhatsApp); only for messages the bot answers, not those held for a
+    person, who has not read them yet.
 
     Raises `RasaUnavailable` after storing the one "we'll be right back" message, so the task
     retries with backoff; everything answered before the outage stays answered.
@@ -198,6 +204,8 @@ def process_conversation(
                 takeover.sync_rasa_pause(rasa, conversation_id, held=False)
             if menu_choice is not None and not inbound.is_payload:
                 inbound = menu_choice(inbound, _last_buttons(session, conversation_id, message.id))
+            if mark_seen is not None and message.provider_message_id:
+                _announce_answer(mark_seen, conversation.channel, message.provider_message_id)
             attachments = store_attachments(sessions, ref, inbound, fetch_media)
             metadata = {
                 "request_id": message.request_id,
@@ -235,6 +243,15 @@ def process_conversation(
                 channel=conversation.channel,
                 replies=len(replies),
             )
+
+
+def _announce_answer(mark_seen: MarkSeen, channel: str, provider_message_id: str) -> None:
+    """A courtesy to the customer: its failure (the provider down, a timeout) never stops or
+    delays the answer beyond the sender's short timeout."""
+    try:
+        mark_seen(channel, provider_message_id)
+    except Exception as exc:  # any failure of a read receipt is only logged
+        log.warning("mark_seen_failed", channel=channel, error=str(exc))
 
 
 def _queue(

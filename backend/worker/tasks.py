@@ -42,6 +42,11 @@ def channel_routes() -> Any:
     return channels.routes(components().settings)
 
 
+@cache
+def seen_marker() -> Any:
+    return channels.seen_marker(components().settings)
+
+
 # Nobody reads its return value: with a result backend configured, storing it would also cost the
 # webhook a result-channel subscription per message it enqueues (ignore_result skips both).
 @celery_app.task(name="inbound.process", bind=True, max_retries=None, ignore_result=True)
@@ -62,6 +67,7 @@ def process_inbound(self: Any, conversation_id: str, request_id: str | None = No
             conversation,
             fetch_media=channels.fetcher(c.settings),
             menu_choice=channels.menu_choice,
+            mark_seen=seen_marker(),
         )
     except RasaUnavailable as exc:
         _send_pending(self, conversation)

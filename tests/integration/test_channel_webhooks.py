@@ -309,3 +309,60 @@ def test_a_whatsapp_message_failed_for_the_closed_window_is_queued_again_for_the
     ).one()
     assert row.status in ("queued", "sent")  # queued again; the eager test worker may already have sent it
     assert row.envelope["window_closed"] is True
+
+
+@pytest.mark.parametrize("meta_status", [200, 500], ids=["meta-up", "meta-failing"])
+def test_a_whatsapp_cloud_message_is_marked_read_with_typing_before_it_is_answered(
+    client, settings, db, meta_status
+):
+    """Blue ticks and "typing..." go to Meta's Graph API (the outside world, served here by
+    httpx.MockTransport) before the answer; Meta failing changes nothing about the answer."""
+    import httpx
+
+    from backend.components import Components
+    from backend.gateway import channels
+
+    wamid = f"wamid.{uuid.uuid4().hex}"
+    wa_id = f"23480{uuid.uuid4().int % 10**8:08d}"  # a customer of this test alone
+    assert meta_post(client, meta_payload(wamid, "hello", wa_id=wa_id)).status_code == 200
+    conversation_id = db.execute(
+        text("SELECT conversation_id FROM messages WHERE provider_message_id = :w"), {"w": wamid}
+    ).scalar()
+    graph: list[dict] = []
+
+    def meta(request: httpx.Request) -> httpx.Response:
+        graph.append({"path": request.url.path, **json.loads(request.content)})
+        return httpx.Response(meta_status, json={"success": True} if meta_status == 200 else {})
+
+    live = settings.model_copy(
+        update={"meta_access_token": "EAAJB-test", "meta_phone_number_id": "106540352242922"}
+    )
+    mark_seen = channels.seen_marker(live, transport=httpx.MockTransport(meta))
+    components = Components.build(settings)
+    try:
+        with pytest.raises(RasaUnavailable):  # Rasa is down here: the apology is the answer
+            pipeline.process_conversation(
+                components.sessions, RasaClient("http://127.0.0.1:9"), conversation_id, mark_seen=mark_seen
+            )
+    finally:
+        components.close()
+    assert graph == [
+        {
+            "path": "/v21.0/106540352242922/messages",
+            "messaging_product": "whatsapp",
+            "status": "read",
+            "message_id": wamid,
+            "typing_indicator": {"type": "text"},
+        }
+    ]
+    apology = db.execute(
+        text("SELECT text FROM messages WHERE conversation_id = :c AND direction = 'outbound'"),
+        {"c": conversation_id},
+    ).scalar_one()
+    assert "as soon as it's back" in apology
+
+
+def test_without_meta_credentials_nothing_is_marked_read(settings):
+    from backend.gateway import channels
+
+    assert channels.seen_marker(settings) is None  # the sandbox, Twilio, SMS and the web widget

@@ -129,11 +129,18 @@ def test_meta_messages_are_kept_for_the_agent_too(client, settings, db):
     from backend.components import Components
 
     components = Components.build(settings)
+    marked: list[tuple[str, str]] = []  # what WhatsApp would show as read (Meta's side, recorded)
     try:
-        pipeline.process_conversation(components.sessions, RasaClient("http://127.0.0.1:9"), conversation)
+        pipeline.process_conversation(
+            components.sessions,
+            RasaClient("http://127.0.0.1:9"),
+            conversation,
+            mark_seen=lambda channel, message_id: marked.append((channel, message_id)),
+        )
     finally:
         components.close()
     status = db.execute(
         text("SELECT status FROM messages WHERE provider_message_id = :w"), {"w": wamid}
     ).scalar()
     assert status == "for_agent"
+    assert marked == []  # no blue ticks or typing: no person has read it yet

@@ -210,3 +210,26 @@ def test_mark_read_posts_the_read_status_for_the_customers_message():
         "status": "read",
         "message_id": "wamid.ABC",
     }
+
+
+def test_mark_read_with_typing_shows_the_typing_indicator_until_the_reply():
+    seen: list[httpx.Request] = []
+    sender([ok("mark_read_success.json")], seen).mark_read("wamid.ABC", typing=True)
+    (request,) = seen
+    assert json.loads(request.content) == {
+        "messaging_product": "whatsapp",
+        "status": "read",
+        "message_id": "wamid.ABC",
+        "typing_indicator": {"type": "text"},
+    }
+
+
+@pytest.mark.parametrize(
+    "answer", [error(500, "error_131000_server.json"), httpx.ConnectError("refused")], ids=["5xx", "down"]
+)
+def test_a_read_receipt_is_tried_once_so_it_never_delays_the_answer(answer):
+    seen: list[httpx.Request] = []
+    sleeps: list[float] = []
+    with pytest.raises(SendError):
+        sender([answer], seen, sleeps).mark_read("wamid.ABC", typing=True)
+    assert len(seen) == 1 and sleeps == []

@@ -34,6 +34,8 @@ API_VERSION = "v21.0"
 THROTTLING_CODES = frozenset({4, 80007, 130429, 131056})
 REENGAGEMENT_CODE = 131047
 MAX_MEDIA_BYTES = 10 * 1024 * 1024
+# Seconds a read receipt may take before the answer goes ahead without it.
+READ_RECEIPT_TIMEOUT = 3.0
 
 
 def _retryable(exc: BaseException) -> bool:
@@ -157,13 +159,19 @@ class MetaSender:
             raise SendError("WhatsApp media download failed", code="network", retryable=True) from exc
         return b"".join(chunks), (header or content_type).split(";")[0].strip()
 
-    def mark_read(self, message_id: str) -> None:
-        """Show the customer blue ticks on their message (and that the bot has seen it)."""
-        self._call(
+    def mark_read(self, message_id: str, *, typing: bool = False) -> None:
+        """Blue ticks on the customer's message and, with `typing`, "typing..." until our reply
+        (or 25 s, Meta's limit). One attempt with a short timeout: it is a courtesy, and a retry
+        would only delay the answer it announces."""
+        body: dict[str, Any] = {"messaging_product": "whatsapp", "status": "read", "message_id": message_id}
+        if typing:
+            body["typing_indicator"] = {"type": "text"}
+        self._request(
             "POST",
-            f"{self._phone_number_id}/messages",
+            f"{self._base}/{self._version}/{self._phone_number_id}/messages",
             idempotent=True,
-            json={"messaging_product": "whatsapp", "status": "read", "message_id": message_id},
+            json=body,
+            timeout=READ_RECEIPT_TIMEOUT,
         )
 
 
