@@ -92,16 +92,19 @@ def meta_sender(settings: Settings, transport: httpx.BaseTransport | None = None
 
 
 def seen_marker(settings: Settings, transport: httpx.BaseTransport | None = None):  # noqa: ANN201
-    """`mark_seen(channel, provider message id)`: on WhatsApp through Meta's Cloud API, blue ticks
-    and "typing..." while the bot prepares its answer. None when no live channel offers it (the
-    sandbox, Twilio, SMS, the web widget, which shows its own typing indicator)."""
+    """`mark_seen(channel, provider message id)`: on WhatsApp (Meta's Cloud API or Twilio), blue
+    ticks and "typing..." while the bot prepares its answer. None when no live WhatsApp sender is
+    configured (the sandbox); SMS has neither, and the web widget shows its own typing dots."""
     meta = meta_sender(settings, transport)
-    if meta is None:
+    twilio = twilio_sender(settings, transport)
+    if meta is None and twilio is None:
         return None
 
     def mark_seen(channel: str, provider_message_id: str) -> None:
-        if channel == "whatsapp_cloud":
+        if channel == "whatsapp_cloud" and meta is not None:
             meta.mark_read(provider_message_id, typing=True)
+        elif channel == "whatsapp" and twilio is not None:
+            twilio.show_typing(provider_message_id)
 
     return mark_seen
 

@@ -9,7 +9,9 @@ import hmac
 import json
 import uuid
 from concurrent.futures import ThreadPoolExecutor
+from urllib.parse import parse_qs
 
+import httpx
 import pytest
 from sqlalchemy import text
 from twilio.request_validator import RequestValidator
@@ -20,7 +22,8 @@ from backend.api.routes.channel_webhooks import (
     SANDBOX_META_VERIFY_TOKEN,
     SANDBOX_TWILIO_AUTH_TOKEN,
 )
-from backend.gateway import pipeline
+from backend.components import Components
+from backend.gateway import channels, pipeline
 
 INBOUND = "/channels/twilio/inbound"
 STATUS = "/channels/twilio/status"
@@ -317,11 +320,6 @@ def test_a_whatsapp_cloud_message_is_marked_read_with_typing_before_it_is_answer
 ):
     """Blue ticks and "typing..." go to Meta's Graph API (the outside world, served here by
     httpx.MockTransport) before the answer; Meta failing changes nothing about the answer."""
-    import httpx
-
-    from backend.components import Components
-    from backend.gateway import channels
-
     wamid = f"wamid.{uuid.uuid4().hex}"
     wa_id = f"23480{uuid.uuid4().int % 10**8:08d}"  # a customer of this test alone
     assert meta_post(client, meta_payload(wamid, "hello", wa_id=wa_id)).status_code == 200
@@ -363,6 +361,48 @@ def test_a_whatsapp_cloud_message_is_marked_read_with_typing_before_it_is_answer
 
 
 def test_without_meta_credentials_nothing_is_marked_read(settings):
+    assert channels.seen_marker(settings) is None  # the sandbox, Twilio, SMS and the web widget
+
+
+@pytest.mark.parametrize("on_whatsapp", [True, False], ids=["twilio-whatsapp", "sms"])
+def test_twilio_shows_typing_on_whatsapp_and_nothing_on_sms(client, settings, db, on_whatsapp):
+
+    import httpx
+
+    from backend.components import Components
     from backend.gateway import channels
 
-    assert channels.seen_marker(settings) is None  # the sandbox, Twilio, SMS and the web widget
+    phone = f"+23480{uuid.uuid4().int % 10**8:08d}"
+    params = an_sms("hello", phone=phone)
+    if on_whatsapp:
+        params.update({"From": f"whatsapp:{phone}", "To": "whatsapp:+14155238886"})
+    assert twilio_post(client, settings, INBOUND, params).status_code == 200
+    conversation_id = db.execute(
+        text("SELECT conversation_id FROM messages WHERE provider_message_id = :s"),
+        {"s": params["MessageSid"]},
+    ).scalar()
+    twilio: list[tuple[str, dict]] = []
+
+    def api(request: httpx.Request) -> httpx.Response:
+        twilio.append((str(request.url), parse_qs(request.content.decode())))
+        return httpx.Response(200, json={"success": True})
+
+    live = settings.model_copy(update={"twilio_account_sid": "AC" + "0" * 32, "twilio_auth_token": "secret"})
+    components = Components.build(settings)
+    try:
+        with pytest.raises(RasaUnavailable):
+            pipeline.process_conversation(
+                components.sessions,
+                RasaClient("http://127.0.0.1:9"),
+                conversation_id,
+                mark_seen=channels.seen_marker(live, transport=httpx.MockTransport(api)),
+            )
+    finally:
+        components.close()
+    expected = [
+        (
+            "https://messaging.twilio.com/v2/Indicators/Typing.json",
+            {"channel": ["whatsapp"], "messageId": [params["MessageSid"]]},
+        )
+    ]
+    assert twilio == (expected if on_whatsapp else [])

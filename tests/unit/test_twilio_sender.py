@@ -252,3 +252,22 @@ def test_media_server_errors_are_retried_and_missing_media_is_final():
     with pytest.raises(MediaFetchError) as caught:
         a_sender(fake).fetch_media(MEDIA)
     assert not caught.value.retryable and len(fake.requests) == 1
+
+
+def test_typing_on_whatsapp_posts_the_customers_message_sid_to_the_indicators_api():
+    fake = FakeTwilio(httpx.Response(200, json=fixture("typing_indicator_created.json")))
+    a_sender(fake).show_typing("SMXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXX")
+    (request,) = fake.requests
+    assert str(request.url) == "https://messaging.twilio.com/v2/Indicators/Typing.json"
+    assert request.headers["Authorization"] == "Basic " + base64.b64encode(f"{SID}:{TOKEN}".encode()).decode()
+    assert fake.form() == {"channel": ["whatsapp"], "messageId": ["SMXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXX"]}
+
+
+@pytest.mark.parametrize(
+    "answer", [error("error_20500.json"), error("error_20003.json"), httpx.ConnectError("refused")]
+)
+def test_a_typing_indicator_is_tried_once_and_a_refusal_is_a_send_error(answer):
+    fake = FakeTwilio(answer)
+    with pytest.raises(SendError):
+        a_sender(fake).show_typing("SMXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXX")
+    assert len(fake.requests) == 1

@@ -45,6 +45,9 @@ from backend.adapters.messaging.base import OutsideServiceWindow, SendError, Sen
 log = structlog.get_logger(__name__)
 
 API_BASE = "https://api.twilio.com"
+MESSAGING_BASE = "https://messaging.twilio.com"
+# Seconds a typing indicator may take before the answer goes ahead without it.
+TYPING_TIMEOUT = 3.0
 WHATSAPP_PREFIX = "whatsapp:"
 OUTSIDE_WINDOW = 63016
 TOO_MANY_REQUESTS = 20429
@@ -99,6 +102,7 @@ class TwilioSender:
         status_callback: str | None = None,
         transport: httpx.BaseTransport | None = None,
         base_url: str = API_BASE,
+        messaging_base_url: str = MESSAGING_BASE,
         timeout: float = 15.0,
         max_attempts: int = 4,
         wait: wait_base | None = None,
@@ -109,6 +113,7 @@ class TwilioSender:
         self._whatsapp_from = whatsapp_from
         self._status_callback = status_callback
         self._base = base_url.rstrip("/")
+        self._messaging_base = messaging_base_url.rstrip("/")
         self._http = httpx.Client(auth=(account_sid, auth_token), transport=transport, timeout=timeout)
         self._max_attempts = max(1, max_attempts)
         self._wait = wait if wait is not None else wait_exponential_jitter(initial=0.5, max=8.0)
@@ -132,6 +137,23 @@ class TwilioSender:
     @property
     def messages_url(self) -> str:
         return f"{self._base}/2010-04-01/Accounts/{self._sid}/Messages.json"
+
+    def show_typing(self, message_sid: str) -> None:
+        """WhatsApp: "typing..." for the customer, whose message Twilio also marks read (blue
+        ticks), until our reply is delivered or 25 s pass (Typing Indicators, public beta:
+        `POST /v2/Indicators/Typing.json`). One attempt with a short timeout: a courtesy that
+        must not delay the answer it announces. Raises SendError when Twilio refuses."""
+        try:
+            response = self._http.post(
+                f"{self._messaging_base}/v2/Indicators/Typing.json",
+                data={"channel": "whatsapp", "messageId": message_sid},
+                timeout=TYPING_TIMEOUT,
+            )
+        except httpx.TransportError as exc:
+            raise SendError(f"Twilio typing indicator: {type(exc).__name__}", code="network") from exc
+        if response.status_code >= 400:
+            code, message = _error(response)
+            raise SendError(message, code=code)
 
     def _addresses(self, recipient: str, channel: Literal["sms", "whatsapp"] | None) -> dict[str, str]:
         """`To` and the sender field for a recipient: WhatsApp when asked or when the recipient
