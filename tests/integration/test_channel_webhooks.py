@@ -264,7 +264,6 @@ def test_rasa_down_stores_the_message_and_says_we_will_be_right_back_once(client
         text("SELECT conversation_id FROM messages WHERE provider_message_id = :s"),
         {"s": params["MessageSid"]},
     ).scalar()
-    from backend.components import Components
 
     components = Components.build(settings)
     try:
@@ -360,18 +359,12 @@ def test_a_whatsapp_cloud_message_is_marked_read_with_typing_before_it_is_answer
     assert "as soon as it's back" in apology
 
 
-def test_without_meta_credentials_nothing_is_marked_read(settings):
-    assert channels.seen_marker(settings) is None  # the sandbox, Twilio, SMS and the web widget
+def test_without_provider_credentials_nothing_is_marked_read(settings):
+    assert channels.seen_marker(settings) is None  # the sandbox: no provider to tell
 
 
 @pytest.mark.parametrize("on_whatsapp", [True, False], ids=["twilio-whatsapp", "sms"])
 def test_twilio_shows_typing_on_whatsapp_and_nothing_on_sms(client, settings, db, on_whatsapp):
-
-    import httpx
-
-    from backend.components import Components
-    from backend.gateway import channels
-
     phone = f"+23480{uuid.uuid4().int % 10**8:08d}"
     params = an_sms("hello", phone=phone)
     if on_whatsapp:
