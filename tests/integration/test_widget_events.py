@@ -147,13 +147,27 @@ def test_a_message_stored_while_streaming_is_pushed(client, db, session_id):
     assert sent == [(pushed, body)]
 
 
-def test_a_message_committed_after_a_newer_one_was_pushed_still_reaches_the_stream(client, db, session_id):
+def sent_up_to(client, message_id: int, timeout: float = 5.0) -> bool:
+    """Wait until an open stream of this process has sent `message_id` (its cursor is past it)."""
+    watch = client.app.state.web_push
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if any(s.cursor >= message_id for subs in list(watch._streams.values()) for s in subs):
+            return True
+        time.sleep(0.02)
+    return False
+
+
+def test_a_message_committed_after_a_newer_one_was_pushed_still_reaches_the_stream(
+    client, db, session_id, monkeypatch
+):
     # An agent's reply and a payout notice stored at once in two transactions: the one that got
     # the lower id commits last, after the stream has already sent the other.
+    monkeypatch.setattr(web_channel, "STREAM_SECONDS", 6.0)  # time enough on a busy machine
     with streaming(client, session_id, settle=0.5) as sent, db.engine.connect() as slow:
         late = add_outbound(slow, session_id, "Ada here: I've checked your statement", commit=False)
         early = add_outbound(db, session_id, "Your payout of ₦500,000.00 is on its way")
-        time.sleep(0.5)  # polled: the stream has sent `early`, whose id is above `late`'s
+        assert sent_up_to(client, early)  # the cursor is now above `late`'s id
         slow.commit()
     assert late < early
     assert sent == [
