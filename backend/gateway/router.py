@@ -13,14 +13,13 @@ from typing import Any
 
 import structlog
 from sqlalchemy import update
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
-from backend.adapters.db.models import Message
+from backend.adapters.db.models import Message, utcnow
 from backend.adapters.rasa import RasaClient, RasaUnavailable
 from backend.gateway import store, takeover
 from backend.gateway.attachments import store_attachments
-from backend.gateway.store import INBOUND, ConversationRef
+from backend.gateway.store import ConversationRef
 from channels.messages import BotReply, Button, InboundMessage
 
 log = structlog.get_logger(__name__)
@@ -121,31 +120,27 @@ class ConversationGateway:
     def _record_inbound(
         self, session: Session, conversation: ConversationRef, inbound: InboundMessage, request_id: str | None
     ) -> tuple[int, list[BotReply] | None]:
-        """Store the message; for a duplicate, return the first delivery's replies instead."""
-        if inbound.provider_message_id:
-            earlier = store.find_inbound(session, conversation.id, inbound.provider_message_id)
-            if earlier is not None:
-                return self._settle_duplicate(session, earlier)
-        message = Message(
-            conversation_id=conversation.id,
-            direction=INBOUND,
-            author="customer",
-            text=inbound.display_text if inbound.is_payload else inbound.text,
-            payload=inbound.text if inbound.is_payload else None,
-            provider_message_id=inbound.provider_message_id,
-            status=RECEIVED,
-            request_id=request_id,
+        """Store the message; for a duplicate, return the first delivery's replies instead. The
+        unique key on the provider id decides (`store.insert_inbound_once`), as for the webhooks."""
+        message_id = store.insert_inbound_once(
+            session,
+            conversation.id,
+            {
+                "author": "customer",
+                "text": inbound.display_text if inbound.is_payload else inbound.text,
+                "payload": inbound.text if inbound.is_payload else None,
+                "provider_message_id": inbound.provider_message_id,
+                "status": RECEIVED,
+                "request_id": request_id,
+                "created_at": utcnow(),
+            },
         )
-        session.add(message)
-        try:
-            session.commit()
-        except IntegrityError:
-            session.rollback()
-            assert inbound.provider_message_id is not None
-            earlier = store.find_inbound(session, conversation.id, inbound.provider_message_id)
-            assert earlier is not None
-            return self._settle_duplicate(session, earlier)
-        return message.id, None
+        session.commit()
+        if message_id is not None:
+            return message_id, None
+        earlier = store.find_inbound(session, conversation.id, inbound.provider_message_id or "")
+        assert earlier is not None  # ON CONFLICT skipped the row: the provider id is stored
+        return self._settle_duplicate(session, earlier)
 
     def _settle_duplicate(self, session: Session, earlier: Message) -> tuple[int, list[BotReply] | None]:
         log.info("duplicate_inbound", message_id=earlier.id, status=earlier.status)

@@ -249,9 +249,13 @@ async def _event_stream(
             if subscription is None:
                 await anyio.sleep(POLL_SECONDS)
             else:
-                # the process's one poller fills the queue (backend/api/web_push.py)
+                # the process's one poller fills the queue (backend/api/web_push.py); the wait is
+                # cancelled after POLL_SECONDS, the yield stays outside the cancel scope
+                first: dict[str, Any] | None = None
                 with anyio.move_on_after(POLL_SECONDS):
-                    yield sse_event(await subscription.queue.get())
+                    first = await subscription.queue.get()
+                if first is not None:
+                    yield sse_event(first)
                 while not subscription.queue.empty():
                     yield sse_event(subscription.queue.get_nowait())
             if time.monotonic() >= next_beat:
